@@ -1,0 +1,357 @@
+//! The jieba-rs → tantivy bridge: normalisation and the two tokenizers every text field uses.
+//!
+//! * `zh_words`: jieba search-mode words (生产力 inside 新质生产力 is its own token). A token's
+//!   position is the **char index of its first char** in the normalised text, so overlapping
+//!   search-mode sub-words keep positions consistent with the text: a phrase of words can be
+//!   queried with char-length offsets and means exact adjacency.
+//! * `zh_ngrams`: character bigrams over the normalised text with whitespace removed, one per
+//!   char position (plus a unigram for the last char). A string of two or more chars occurs in a
+//!   field exactly when its bigrams occur at consecutive positions, so recall and phrase
+//!   exactness do not depend on how jieba happened to cut the text.
+//!
+//! Normalisation (both fields, and queries): full-width → half-width, lowercase, traditional →
+//! simplified. Each step maps one char to one char, so token offsets map back to the original
+//! text char by char and always fall on char boundaries.
+
+use std::sync::{Arc, OnceLock};
+
+use jieba_rs::Jieba;
+use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
+
+use crate::text::fold_char;
+use crate::vocab::Vocab;
+
+/// Name under which the word tokenizer is registered in the index's tokenizer manager.
+pub const WORDS: &str = "zh_words";
+/// Name under which the character n-gram tokenizer is registered.
+pub const NGRAMS: &str = "zh_ngrams";
+
+/// Normalised text with a map back to the source: `starts[i]` is the byte offset in the
+/// source of the normalised text's `i`-th char, and `starts[len]` is the source length.
+#[derive(Default, Debug, Clone)]
+pub struct Normalized {
+    pub text: String,
+    pub starts: Vec<usize>,
+}
+
+impl Normalized {
+    pub fn new(src: &str) -> Self {
+        let mut n = Normalized::default();
+        n.fill(src);
+        n
+    }
+
+    /// Refills the buffers from `src`, reusing their allocations.
+    pub fn fill(&mut self, src: &str) {
+        self.text.clear();
+        self.starts.clear();
+        self.text.reserve(src.len());
+        for (byte, c) in src.char_indices() {
+            self.starts.push(byte);
+            self.text.push(fold_char(c));
+        }
+        self.starts.push(src.len());
+        // Traditional → simplified in place; fast2s only rewrites 3-byte chars into 3-byte
+        // chars, so the char count and the offsets above stay valid.
+        fast2s::replace(&mut self.text);
+    }
+
+    /// Number of chars in the normalised text.
+    pub fn char_len(&self) -> usize {
+        self.starts.len() - 1
+    }
+}
+
+/// Normalises a string (width, case, traditional → simplified) for comparisons and terms.
+pub fn normalize(s: &str) -> String {
+    let mut folded: String = s.chars().map(fold_char).collect();
+    fast2s::replace(&mut folded);
+    folded
+}
+
+/// Normalises and drops whitespace: the form in which the n-gram field sees text, and the
+/// form in which "contains" is defined for queries and phrases.
+pub fn compact(s: &str) -> String {
+    normalize(s).chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// The dictionary and vocabulary shared by indexing and querying. Loading jieba's dictionary
+/// takes a noticeable fraction of a second, so one instance is built per process and shared.
+pub struct Analyzer {
+    pub jieba: Jieba,
+    pub vocab: Vocab,
+}
+
+impl Analyzer {
+    pub fn new(vocab: Vocab) -> Self {
+        let mut jieba = Jieba::new();
+        for (word, freq) in &vocab.user_words {
+            jieba.add_word(word, Some(*freq), None);
+        }
+        // Every synonym term is a word to jieba too, so a query such as 福田区发改局 is cut
+        // as 福田区 / 发改局 and the abbreviation can be expanded.
+        for term in vocab.synonyms.all_terms() {
+            if !jieba.has_word(term) && term.chars().count() > 1 {
+                jieba.add_word(term, Some(3000), None);
+            }
+        }
+        Analyzer { jieba, vocab }
+    }
+
+    /// The analyzer with the vocabulary shipped in `assets/`, built once per process.
+    pub fn shared_default() -> Arc<Analyzer> {
+        static DEFAULT: OnceLock<Arc<Analyzer>> = OnceLock::new();
+        DEFAULT
+            .get_or_init(|| Arc::new(Analyzer::new(Vocab::embedded())))
+            .clone()
+    }
+
+    /// Words of a query chunk in precise mode (not search mode: a query word should be the
+    /// unit the user meant, sub-words would only add noise), normalised, without punctuation.
+    pub fn query_words(&self, chunk: &str) -> Vec<String> {
+        let norm = normalize(chunk);
+        self.jieba
+            .cut(&norm, true)
+            .into_iter()
+            .map(|t| t.word.trim())
+            .filter(|w| w.chars().any(char::is_alphanumeric))
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// Registers both tokenizers on an index.
+    pub fn register(self: &Arc<Self>, index: &tantivy::Index) {
+        let manager = index.tokenizers();
+        manager.register(WORDS, WordTokenizer::new(self.clone()));
+        manager.register(NGRAMS, NgramTokenizer::default());
+    }
+}
+
+/// Reuses a token slot of `tokens` (or adds one) to avoid per-token allocations across
+/// documents; `used` counts the slots filled for the current text.
+fn next_slot(tokens: &mut Vec<Token>, used: &mut usize) -> usize {
+    if *used == tokens.len() {
+        tokens.push(Token::default());
+    }
+    *used += 1;
+    *used - 1
+}
+
+/// Jieba search-mode word tokenizer. Owns its buffers so a tokenizer clone (one per
+/// indexing thread) re-tokenizes document after document without reallocating.
+#[derive(Clone)]
+pub struct WordTokenizer {
+    analyzer: Arc<Analyzer>,
+    norm: Normalized,
+    tokens: Vec<Token>,
+}
+
+impl WordTokenizer {
+    pub fn new(analyzer: Arc<Analyzer>) -> Self {
+        WordTokenizer {
+            analyzer,
+            norm: Normalized::default(),
+            tokens: Vec::new(),
+        }
+    }
+}
+
+/// Streams tokens prepared in a tokenizer's buffer.
+pub struct BufferedStream<'a> {
+    tokens: &'a mut [Token],
+    next: usize,
+}
+
+impl TokenStream for BufferedStream<'_> {
+    fn advance(&mut self) -> bool {
+        self.next += 1;
+        self.next <= self.tokens.len()
+    }
+    fn token(&self) -> &Token {
+        &self.tokens[self.next - 1]
+    }
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.tokens[self.next - 1]
+    }
+}
+
+impl Tokenizer for WordTokenizer {
+    type TokenStream<'a> = BufferedStream<'a>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> BufferedStream<'a> {
+        self.norm.fill(text);
+        let mut used = 0;
+        for t in self.analyzer.jieba.cut_for_search(&self.norm.text, true) {
+            // Whitespace and punctuation are not words; the n-gram field keeps them for
+            // phrase exactness.
+            if !t.word.chars().any(char::is_alphanumeric) {
+                continue;
+            }
+            let slot = next_slot(&mut self.tokens, &mut used);
+            let token = &mut self.tokens[slot];
+            token.text.clear();
+            token.text.push_str(t.word);
+            token.offset_from = self.norm.starts[t.start];
+            token.offset_to = self.norm.starts[t.end];
+            token.position = t.start;
+            token.position_length = 1;
+        }
+        BufferedStream {
+            tokens: &mut self.tokens[..used],
+            next: 0,
+        }
+    }
+}
+
+/// Character bigram tokenizer over the normalised text without whitespace.
+#[derive(Clone, Default)]
+pub struct NgramTokenizer {
+    norm: Normalized,
+    /// (char, index into `norm.starts`) of each non-whitespace char.
+    chars: Vec<(char, usize)>,
+    tokens: Vec<Token>,
+}
+
+impl Tokenizer for NgramTokenizer {
+    type TokenStream<'a> = BufferedStream<'a>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> BufferedStream<'a> {
+        self.norm.fill(text);
+        self.chars.clear();
+        self.chars.extend(
+            self.norm
+                .text
+                .chars()
+                .enumerate()
+                .filter(|(_, c)| !c.is_whitespace())
+                .map(|(i, c)| (c, i)),
+        );
+        let mut used = 0;
+        let n = self.chars.len();
+        for pos in 0..n {
+            // A bigram per position; the last char also stands alone so that a
+            // one-char query can find it (see `search::substring_query`).
+            let width = if pos + 1 < n { 2 } else { 1 };
+            let slot = next_slot(&mut self.tokens, &mut used);
+            let token = &mut self.tokens[slot];
+            token.text.clear();
+            for &(c, _) in &self.chars[pos..pos + width] {
+                token.text.push(c);
+            }
+            let (_, first) = self.chars[pos];
+            let (_, last) = self.chars[pos + width - 1];
+            token.offset_from = self.norm.starts[first];
+            token.offset_to = self.norm.starts[last + 1];
+            token.position = pos;
+            token.position_length = 1;
+        }
+        BufferedStream {
+            tokens: &mut self.tokens[..used],
+            next: 0,
+        }
+    }
+}
+
+/// The bigram terms of a compacted (normalised, whitespace-free) string with their offsets in
+/// chars, choosing a cover of non-overlapping bigrams plus the final one: enough to pin every
+/// char of the string, with about half the terms of the full chain.
+pub fn bigram_cover(compacted: &str) -> Vec<(usize, String)> {
+    let chars: Vec<char> = compacted.chars().collect();
+    let n = chars.len();
+    if n < 2 {
+        return Vec::new();
+    }
+    let mut offsets: Vec<usize> = (0..n - 1).step_by(2).collect();
+    if *offsets.last().unwrap() != n - 2 {
+        offsets.push(n - 2);
+    }
+    offsets
+        .into_iter()
+        .map(|i| (i, chars[i..i + 2].iter().collect()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Collects (text, byte range, position) of every token.
+    fn tokens<T: Tokenizer>(tokenizer: &mut T, text: &str) -> Vec<(String, usize, usize, usize)> {
+        let mut out = Vec::new();
+        let mut stream = tokenizer.token_stream(text);
+        while let Some(t) = stream.next() {
+            out.push((t.text.clone(), t.offset_from, t.offset_to, t.position));
+        }
+        out
+    }
+
+    fn words(text: &str) -> Vec<(String, usize, usize, usize)> {
+        tokens(&mut WordTokenizer::new(Analyzer::shared_default()), text)
+    }
+
+    fn assert_token(all: &[(String, usize, usize, usize)], text: &str, from: usize, to: usize, pos: usize) {
+        assert!(
+            all.iter().any(|t| t == &(text.to_string(), from, to, pos)),
+            "no token ({text}, {from}..{to}, pos {pos}) in {all:?}"
+        );
+    }
+
+    #[test]
+    fn search_mode_words_carry_byte_ranges_and_char_positions() {
+        let s = "形成福田区新质生产力发展行动计划";
+        let all = words(s);
+        // 新质生产力 starts at char 5 = byte 15 and is a user-dictionary word.
+        assert_token(&all, "新质生产力", 15, 30, 5);
+        // Its search-mode sub-word 生产力 starts at char 7 = byte 21: position by char.
+        assert_token(&all, "生产力", 21, 30, 7);
+        assert_token(&all, "生产", 21, 27, 7);
+        for (text, from, to, _) in &all {
+            assert_eq!(&s[*from..*to], text.as_str());
+        }
+    }
+
+    #[test]
+    fn long_place_names_yield_their_parts() {
+        let all = words("河套深港科技创新合作区成为大湾区唯一");
+        assert_token(&all, "河套深港科技创新合作区", 0, 33, 0);
+        assert!(all.iter().any(|t| t.0 == "深港"), "{all:?}");
+    }
+
+    #[test]
+    fn folds_width_case_and_traditional_but_offsets_point_at_source() {
+        let s = "ＰＭ２.５與國際";
+        let all = words(s);
+        let texts: Vec<&str> = all.iter().map(|t| t.0.as_str()).collect();
+        assert!(texts.contains(&"国际"), "{texts:?}");
+        let guoji = all.iter().find(|t| t.0 == "国际").unwrap();
+        assert_eq!(&s[guoji.1..guoji.2], "國際");
+        assert!(texts.iter().any(|t| t.starts_with("pm")), "{texts:?}");
+    }
+
+    #[test]
+    fn ngrams_skip_whitespace_and_end_with_a_unigram() {
+        let all = tokens(&mut NgramTokenizer::default(), "2024 年6月");
+        let texts: Vec<(&str, usize)> = all.iter().map(|t| (t.0.as_str(), t.3)).collect();
+        assert_eq!(texts, vec![("20", 0), ("02", 1), ("24", 2), ("4年", 3), ("年6", 4), ("6月", 5), ("月", 6)]);
+        // "4年" spans the space in the source: bytes 3..8.
+        assert_eq!((all[3].1, all[3].2), (3, 8));
+    }
+
+    #[test]
+    fn bigram_cover_pins_every_char() {
+        assert_eq!(bigram_cover("深港科技创新"), vec![(0, "深港".into()), (2, "科技".into()), (4, "创新".into())]);
+        assert_eq!(bigram_cover("改革局"), vec![(0, "改革".into()), (1, "革局".into())]);
+        assert!(bigram_cover("局").is_empty());
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+        #[test]
+        fn offsets_are_char_boundaries(s in "\\PC{0,60}|[a-zＡ-Ｚ０-９国際發展 \u{3000}、，。]{0,40}") {
+            for t in words(&s).into_iter().chain(tokens(&mut NgramTokenizer::default(), &s)) {
+                prop_assert!(s.is_char_boundary(t.1) && s.is_char_boundary(t.2) && t.1 < t.2 && t.2 <= s.len());
+            }
+        }
+    }
+}

@@ -1,0 +1,394 @@
+//! The schema, opening or creating the index, and every write: incremental corpus sync by
+//! content hash, single-document put/delete. Readers are reloaded after each commit, so
+//! searches keep being answered from the last commit while a write is in progress.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use serde::{Deserialize, Serialize};
+use tantivy::schema::{
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
+};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+
+use crate::analysis::{Analyzer, NGRAMS, WORDS};
+use crate::error::Error;
+use crate::ingest::{self, CorpusDoc, Letter, Skipped};
+
+/// Bump when the schema or the analysis changes incompatibly: an index with another version
+/// is rebuilt from the corpus instead of being read wrongly.
+pub const SCHEMA_VERSION: u32 = 1;
+const META_FILE: &str = "reply-search.json";
+/// Documents per commit during a corpus sync: an interrupted run keeps what it committed.
+const COMMIT_EVERY: usize = 2000;
+const WRITER_MEMORY: usize = 128 * 1024 * 1024;
+
+/// Where a document came from: the corpus folder (removed when its file goes) or the API.
+pub const ORIGIN_CORPUS: &str = "corpus";
+pub const ORIGIN_API: &str = "api";
+
+/// Handles to the schema's fields.
+#[derive(Clone, Copy, Debug)]
+pub struct Fields {
+    pub id: Field,
+    pub hash: Field,
+    pub origin: Field,
+    /// The whole `Letter` as JSON, for display.
+    pub stored: Field,
+    pub title: Field,
+    pub title_ng: Field,
+    pub body: Field,
+    pub body_ng: Field,
+    pub respondent_ng: Field,
+    pub session_ng: Field,
+    pub kind: Field,
+    pub respondent: Field,
+    pub session: Field,
+    pub year: Field,
+    /// Date as the number yyyymmdd (0 when unknown): sortable and range-filterable.
+    pub date: Field,
+}
+
+fn text_field(schema: &mut tantivy::schema::SchemaBuilder, name: &str, tokenizer: &str) -> Field {
+    let indexing = TextFieldIndexing::default()
+        .set_tokenizer(tokenizer)
+        .set_index_option(IndexRecordOption::WithFreqsAndPositions);
+    schema.add_text_field(name, TextOptions::default().set_indexing_options(indexing))
+}
+
+pub fn build_schema() -> (Schema, Fields) {
+    let mut s = Schema::builder();
+    let fields = Fields {
+        id: s.add_text_field("id", STRING | STORED | FAST),
+        hash: s.add_u64_field("hash", FAST),
+        origin: s.add_text_field("origin", STRING | FAST),
+        stored: s.add_text_field("stored", STORED),
+        title: text_field(&mut s, "title", WORDS),
+        title_ng: text_field(&mut s, "title_ng", NGRAMS),
+        body: text_field(&mut s, "body", WORDS),
+        body_ng: text_field(&mut s, "body_ng", NGRAMS),
+        respondent_ng: text_field(&mut s, "respondent_ng", NGRAMS),
+        session_ng: text_field(&mut s, "session_ng", NGRAMS),
+        kind: s.add_text_field("kind", STRING | FAST),
+        respondent: s.add_text_field("respondent", STRING | FAST),
+        session: s.add_text_field("session", STRING | FAST),
+        year: s.add_u64_field("year", INDEXED | FAST),
+        date: s.add_i64_field("date", INDEXED | FAST),
+    };
+    (s.build(), fields)
+}
+
+/// The date `2024-06-12` as 20240612.
+pub fn date_number(iso: &str) -> Option<i64> {
+    let digits: String = iso.chars().filter(char::is_ascii_digit).collect();
+    (digits.len() == 8).then(|| digits.parse().ok()).flatten()
+}
+
+/// What a corpus sync did.
+#[derive(Debug, Default, Serialize)]
+pub struct SyncReport {
+    pub added: usize,
+    pub updated: usize,
+    pub removed: usize,
+    pub unchanged: usize,
+    pub skipped: Vec<SkippedFile>,
+    pub docs: u64,
+    pub seconds: f64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SkippedFile {
+    pub location: String,
+    pub reason: String,
+}
+
+impl From<Skipped> for SkippedFile {
+    fn from(s: Skipped) -> Self {
+        SkippedFile { location: s.location, reason: s.reason }
+    }
+}
+
+#[derive(Serialize, Deserialize, PartialEq)]
+struct IndexMeta {
+    schema_version: u32,
+    analysis_fingerprint: u64,
+}
+
+/// An open index: the reader for searches and, created on first write, the single writer.
+pub struct Engine {
+    pub index: Index,
+    pub reader: IndexReader,
+    pub fields: Fields,
+    pub analyzer: Arc<Analyzer>,
+    /// The index's only writer (tantivy allows one per index); held after the first write
+    /// so that API writes do not pay for re-opening it. The mutex serialises writes.
+    writer: Mutex<Option<IndexWriter>>,
+    dir: Option<PathBuf>,
+}
+
+impl Engine {
+    /// Opens the index in `dir`, creating it when absent, and rebuilding it (emptying the
+    /// folder's index files) when it was built with another schema or dictionary.
+    pub fn open(dir: &Path, analyzer: Arc<Analyzer>) -> Result<Engine, Error> {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        let (schema, fields) = build_schema();
+        let meta = IndexMeta {
+            schema_version: SCHEMA_VERSION,
+            analysis_fingerprint: analyzer.vocab.index_fingerprint,
+        };
+        let meta_path = dir.join(META_FILE);
+        let compatible = std::fs::read(&meta_path)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<IndexMeta>(&b).ok())
+            .is_some_and(|m| m == meta);
+        let has_index = dir.join("meta.json").exists();
+        if has_index && !compatible {
+            tracing::warn!(dir = %dir.display(), "index was built by another version or dictionary; rebuilding");
+            clear_index_dir(dir)?;
+        }
+        let index = if dir.join("meta.json").exists() {
+            Index::open_in_dir(dir)?
+        } else {
+            Index::create_in_dir(dir, schema)?
+        };
+        std::fs::write(&meta_path, serde_json::to_vec(&meta).expect("meta serialises"))
+            .map_err(|e| Error::io(&meta_path, e))?;
+        Self::from_index(index, fields, analyzer, Some(dir.to_path_buf()))
+    }
+
+    /// An index in RAM, for tests and examples.
+    pub fn in_memory(analyzer: Arc<Analyzer>) -> Result<Engine, Error> {
+        let (schema, fields) = build_schema();
+        Self::from_index(Index::create_in_ram(schema), fields, analyzer, None)
+    }
+
+    fn from_index(index: Index, fields: Fields, analyzer: Arc<Analyzer>, dir: Option<PathBuf>) -> Result<Engine, Error> {
+        analyzer.register(&index);
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        Ok(Engine { index, reader, fields, analyzer, writer: Mutex::new(None), dir })
+    }
+
+    pub fn dir(&self) -> Option<&Path> {
+        self.dir.as_deref()
+    }
+
+    /// Runs `f` with the writer, opening it on first use.
+    fn with_writer<T>(&self, f: impl FnOnce(&mut IndexWriter) -> Result<T, Error>) -> Result<T, Error> {
+        let mut guard = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        if guard.is_none() {
+            let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 4);
+            let writer = self.index.writer_with_num_threads(threads, WRITER_MEMORY).map_err(|e| match e {
+                tantivy::TantivyError::LockFailure(..) => Error::Locked,
+                e => e.into(),
+            })?;
+            *guard = Some(writer);
+        }
+        f(guard.as_mut().expect("writer was just opened"))
+    }
+
+    fn commit(&self, writer: &mut IndexWriter) -> Result<(), Error> {
+        writer.commit()?;
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// Number of live documents at the last commit.
+    pub fn num_docs(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    fn tantivy_doc(&self, letter: &Letter, hash: u64, origin: &str) -> TantivyDocument {
+        let f = &self.fields;
+        let mut doc = TantivyDocument::default();
+        doc.add_text(f.id, &letter.id);
+        doc.add_u64(f.hash, hash);
+        doc.add_text(f.origin, origin);
+        doc.add_text(f.stored, serde_json::to_string(letter).expect("letter serialises"));
+        for title in std::iter::once(&letter.title).chain(letter.proposal_title.as_ref()) {
+            doc.add_text(f.title, title);
+            doc.add_text(f.title_ng, title);
+        }
+        doc.add_text(f.body, &letter.text);
+        doc.add_text(f.body_ng, &letter.text);
+        doc.add_text(f.kind, &letter.kind);
+        if let Some(r) = &letter.respondent {
+            doc.add_text(f.respondent, r);
+            doc.add_text(f.respondent_ng, r);
+        }
+        if let Some(s) = &letter.session {
+            doc.add_text(f.session, s);
+            doc.add_text(f.session_ng, s);
+        }
+        let date = letter.date.as_deref().and_then(date_number);
+        doc.add_i64(f.date, date.unwrap_or(0));
+        if let Some(d) = date {
+            doc.add_u64(f.year, (d / 10000) as u64);
+        }
+        doc
+    }
+
+    /// (id → (hash, origin)) of every live document.
+    fn existing(&self) -> Result<HashMap<String, (u64, String)>, Error> {
+        let searcher = self.reader.searcher();
+        let mut out = HashMap::new();
+        for segment in searcher.segment_readers() {
+            let ff = segment.fast_fields();
+            let ids = ff.str("id")?.ok_or_else(|| Error::Internal("id column missing".into()))?;
+            let origins = ff.str("origin")?.ok_or_else(|| Error::Internal("origin column missing".into()))?;
+            let hashes = ff.u64("hash")?;
+            let (mut id, mut origin) = (String::new(), String::new());
+            for doc in segment.doc_ids_alive() {
+                id.clear();
+                origin.clear();
+                if let Some(ord) = ids.term_ords(doc).next() {
+                    ids.ord_to_str(ord, &mut id).map_err(|e| Error::Internal(e.to_string()))?;
+                }
+                if let Some(ord) = origins.term_ords(doc).next() {
+                    origins.ord_to_str(ord, &mut origin).map_err(|e| Error::Internal(e.to_string()))?;
+                }
+                let hash = hashes.first(doc).unwrap_or(0);
+                out.insert(id.clone(), (hash, origin.clone()));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Brings the index up to date with the corpus folder: adds new documents, re-indexes
+    /// changed ones, removes those whose file is gone (API-written ones are left alone).
+    /// `progress` is called with (done, total) as documents are written.
+    pub fn sync_corpus(&self, corpus: &Path, progress: &dyn Fn(usize, usize)) -> Result<SyncReport, Error> {
+        let started = std::time::Instant::now();
+        let scan = ingest::scan_corpus(corpus).map_err(|e| Error::io(corpus, e))?;
+        let mut report = SyncReport {
+            skipped: scan.skipped.into_iter().map(SkippedFile::from).collect(),
+            ..SyncReport::default()
+        };
+        let existing = self.existing()?;
+        let mut seen = std::collections::HashSet::new();
+        let mut work: Vec<(&CorpusDoc, bool)> = Vec::new();
+        for doc in &scan.docs {
+            seen.insert(doc.letter.id.as_str());
+            match existing.get(&doc.letter.id) {
+                Some((hash, origin)) if *hash == doc.hash && origin == ORIGIN_CORPUS => report.unchanged += 1,
+                Some(_) => work.push((doc, true)),
+                None => work.push((doc, false)),
+            }
+        }
+        let vanished: Vec<&String> = existing
+            .iter()
+            .filter(|(id, (_, origin))| origin == ORIGIN_CORPUS && !seen.contains(id.as_str()))
+            .map(|(id, _)| id)
+            .collect();
+        if work.is_empty() && vanished.is_empty() {
+            report.docs = self.num_docs();
+            report.seconds = started.elapsed().as_secs_f64();
+            return Ok(report);
+        }
+        let total = work.len();
+        self.with_writer(|writer| {
+            for id in &vanished {
+                writer.delete_term(Term::from_field_text(self.fields.id, id));
+                report.removed += 1;
+            }
+            for (n, (doc, replace)) in work.iter().enumerate() {
+                if *replace {
+                    writer.delete_term(Term::from_field_text(self.fields.id, &doc.letter.id));
+                    report.updated += 1;
+                } else {
+                    report.added += 1;
+                }
+                writer.add_document(self.tantivy_doc(&doc.letter, doc.hash, ORIGIN_CORPUS))?;
+                if (n + 1) % COMMIT_EVERY == 0 {
+                    self.commit(writer)?;
+                }
+                if (n + 1) % 64 == 0 || n + 1 == total {
+                    progress(n + 1, total);
+                }
+            }
+            self.commit(writer)
+        })?;
+        report.docs = self.num_docs();
+        report.seconds = started.elapsed().as_secs_f64();
+        Ok(report)
+    }
+
+    /// Adds or replaces one document (written through the API) and commits.
+    pub fn put(&self, letter: &Letter) -> Result<(), Error> {
+        let hash = ingest::content_hash(serde_json::to_string(letter).expect("letter serialises").as_bytes());
+        self.with_writer(|writer| {
+            writer.delete_term(Term::from_field_text(self.fields.id, &letter.id));
+            writer.add_document(self.tantivy_doc(letter, hash, ORIGIN_API))?;
+            self.commit(writer)
+        })
+    }
+
+    /// Deletes one document; false when there was none with that id.
+    pub fn delete(&self, id: &str) -> Result<bool, Error> {
+        if self.get(id)?.is_none() {
+            return Ok(false);
+        }
+        self.with_writer(|writer| {
+            writer.delete_term(Term::from_field_text(self.fields.id, id));
+            self.commit(writer)
+        })?;
+        Ok(true)
+    }
+
+    /// The stored document with this id.
+    pub fn get(&self, id: &str) -> Result<Option<Letter>, Error> {
+        let searcher = self.reader.searcher();
+        let query = tantivy::query::TermQuery::new(Term::from_field_text(self.fields.id, id), IndexRecordOption::Basic);
+        let top = searcher.search(&query, &tantivy::collector::TopDocs::with_limit(1).order_by_score())?;
+        match top.first() {
+            Some((_, address)) => Ok(Some(self.letter_at(&searcher, *address)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Reads the stored letter of a document.
+    pub fn letter_at(&self, searcher: &tantivy::Searcher, address: tantivy::DocAddress) -> Result<Letter, Error> {
+        use tantivy::schema::Value;
+        let doc: TantivyDocument = searcher.doc(address)?;
+        let json = doc
+            .get_first(self.fields.stored)
+            .and_then(|v| v.as_str())
+            .ok_or_else(|| Error::Internal("stored letter missing".into()))?;
+        serde_json::from_str(json).map_err(|e| Error::Internal(format!("stored letter unreadable: {e}")))
+    }
+
+    /// Size of the index files on disk, in bytes (0 in RAM).
+    pub fn size_bytes(&self) -> u64 {
+        let Some(dir) = &self.dir else { return 0 };
+        std::fs::read_dir(dir)
+            .map(|entries| entries.flatten().filter_map(|e| e.metadata().ok()).filter(|m| m.is_file()).map(|m| m.len()).sum())
+            .unwrap_or(0)
+    }
+}
+
+/// Removes tantivy's files from an index folder, keeping anything else (such as README.md).
+fn clear_index_dir(dir: &Path) -> Result<(), Error> {
+    for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?.flatten() {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().to_string();
+        let ours = name == "meta.json"
+            || name == META_FILE
+            || name == ".managed.json"
+            || name.starts_with(".tantivy")
+            || [".idx", ".pos", ".term", ".store", ".fast", ".fieldnorm", ".del"].iter().any(|ext| name.ends_with(ext));
+        if ours && path.is_file() {
+            std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
+        }
+    }
+    Ok(())
+}
+
+impl Engine {
+    /// Deletes every document (for `index --rebuild`).
+    pub fn clear(&self) -> Result<(), Error> {
+        self.with_writer(|writer| {
+            writer.delete_all_documents()?;
+            self.commit(writer)
+        })
+    }
+}

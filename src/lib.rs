@@ -1,0 +1,9 @@
+pub mod analysis;
+pub mod error;
+pub mod index;
+pub mod ingest;
+pub mod highlight;
+pub mod query;
+pub mod search;
+pub mod text;
+pub mod vocab;

@@ -1,0 +1,242 @@
+//! The `reply-search` command line: parses flags, calls the library, prints errors once and
+//! maps them to exit codes (0 ok, 2 bad usage or input, 1 other failure).
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use reply_search::error::Error;
+use reply_search::index::{Engine, SyncReport};
+use reply_search::search::{FacetField, MatchMode, SearchRequest, SearchResponse, SortOrder};
+use reply_search::{analysis::Analyzer, vocab::Vocab};
+
+#[derive(Parser)]
+#[command(name = "reply-search", version, about = "Search engine for Chinese government reply letters (建议/提案答复)")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Args, Clone)]
+struct Paths {
+    /// Folder of documents to index.
+    #[arg(long, default_value = "corpus", env = "REPLY_SEARCH_CORPUS")]
+    corpus: PathBuf,
+    /// Folder holding the index.
+    #[arg(long, default_value = "index", env = "REPLY_SEARCH_INDEX")]
+    index: PathBuf,
+    /// Folder with user.dict / synonyms.txt / stopwords.txt replacing the shipped vocabulary.
+    #[arg(long, env = "REPLY_SEARCH_VOCAB")]
+    vocab: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Index the corpus incrementally (by content hash).
+    Index {
+        #[command(flatten)]
+        paths: Paths,
+        /// Drop the index and build it from scratch.
+        #[arg(long)]
+        rebuild: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Search, printing hits for a terminal or as JSON.
+    Search {
+        query: String,
+        #[command(flatten)]
+        paths: Paths,
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+        #[arg(long, default_value_t = 0)]
+        offset: usize,
+        #[arg(long)]
+        respondent: Option<String>,
+        #[arg(long)]
+        kind: Option<String>,
+        #[arg(long)]
+        year: Option<u32>,
+        #[arg(long)]
+        session: Option<String>,
+        #[arg(long)]
+        from: Option<String>,
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long, value_enum)]
+        sort: Option<SortArg>,
+        /// `most` (default): all words first, then most of them; `all`: every word required.
+        #[arg(long = "match", value_enum, default_value = "most")]
+        match_mode: MatchArg,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Documents, by kind / respondent / year, and the index size.
+    Stats {
+        #[command(flatten)]
+        paths: Paths,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(clap::ValueEnum, Clone, Copy)]
+enum SortArg {
+    Relevance,
+    Date,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy)]
+enum MatchArg {
+    Most,
+    All,
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            if e.is_user_error() { ExitCode::from(2) } else { ExitCode::from(1) }
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), Error> {
+    match cli.command {
+        None => Err(Error::bad("usage", "the server arrives with the serve command; try `reply-search search QUERY` or --help")),
+        Some(Command::Index { paths, rebuild, json }) => {
+            let engine = open(&paths)?;
+            if rebuild {
+                engine.clear()?;
+            }
+            let report = sync(&engine, &paths.corpus)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report).expect("report serialises"));
+            } else {
+                print_report(&report);
+            }
+            Ok(())
+        }
+        Some(Command::Search {
+            query, paths, limit, offset, respondent, kind, year, session, from, to, sort, match_mode, json,
+        }) => {
+            let engine = open(&paths)?;
+            if engine.num_docs() == 0 && paths.corpus.is_dir() {
+                let report = sync(&engine, &paths.corpus)?;
+                eprintln!("indexed {} documents from {} in {:.1} s", report.docs, paths.corpus.display(), report.seconds);
+            }
+            let request = SearchRequest {
+                q: query,
+                limit: Some(limit),
+                offset,
+                respondent,
+                kind,
+                year,
+                session,
+                from,
+                to,
+                sort: sort.map(|s| match s {
+                    SortArg::Relevance => SortOrder::Relevance,
+                    SortArg::Date => SortOrder::Date,
+                }),
+                facets: Some(FacetField::DEFAULT.to_vec()),
+                match_mode: match match_mode {
+                    MatchArg::Most => MatchMode::Most,
+                    MatchArg::All => MatchMode::All,
+                },
+            };
+            let response = engine.search(&request)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&response).expect("response serialises"));
+            } else {
+                print_hits(&response);
+            }
+            Ok(())
+        }
+        Some(Command::Stats { paths, json }) => {
+            let engine = open(&paths)?;
+            let stats = engine.stats()?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&stats).expect("stats serialise"));
+            } else {
+                println!("documents: {}\nindex size: {:.1} MB", stats.docs, stats.index_bytes as f64 / 1e6);
+                for (facet, counts) in &stats.facets {
+                    println!("\nby {facet}:");
+                    for (value, n) in &counts.0 {
+                        println!("  {n:>5}  {value}");
+                    }
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+fn open(paths: &Paths) -> Result<Engine, Error> {
+    let analyzer = match &paths.vocab {
+        Some(dir) => std::sync::Arc::new(Analyzer::new(Vocab::from_dir(dir).map_err(|e| Error::io(dir, e))?)),
+        None => Analyzer::shared_default(),
+    };
+    Engine::open(&paths.index, analyzer)
+}
+
+/// Syncs the corpus with a progress bar on stderr (hidden when stderr is not a terminal).
+fn sync(engine: &Engine, corpus: &Path) -> Result<SyncReport, Error> {
+    if !corpus.is_dir() {
+        return Err(Error::bad("no_corpus", format!("corpus folder {} does not exist", corpus.display())));
+    }
+    let bar = ProgressBar::hidden();
+    if std::io::stderr().is_terminal() {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+    }
+    bar.set_style(ProgressStyle::with_template("indexing {bar:40} {pos}/{len} documents ({per_sec}, {eta} left)").expect("valid template"));
+    let report = engine.sync_corpus(corpus, &|done, total| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    });
+    bar.finish_and_clear();
+    report
+}
+
+fn print_report(r: &SyncReport) {
+    println!(
+        "{} added, {} updated, {} removed, {} unchanged, {} skipped; {} documents in the index ({:.2} s)",
+        r.added, r.updated, r.removed, r.unchanged, r.skipped.len(), r.docs, r.seconds
+    );
+    for s in &r.skipped {
+        println!("  skipped {}: {}", s.location, s.reason);
+    }
+}
+
+/// Prints hits with matches in colour on a terminal, in 【】 otherwise.
+fn print_hits(r: &SearchResponse) {
+    let colour = std::io::stdout().is_terminal();
+    let (open, close) = if colour { ("\x1b[1;33m", "\x1b[0m") } else { ("【", "】") };
+    let plain = |html: &str| {
+        html.replace("<mark>", open)
+            .replace("</mark>", close)
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&amp;", "&")
+    };
+    println!("{} results for {} ({:.1} ms){}", r.total, r.expanded_query, r.took_ms, if r.total == 0 { " — try fewer or other words" } else { "" });
+    for (i, h) in r.hits.iter().enumerate() {
+        println!("\n{}. {}", r.offset + i + 1, plain(&h.title_html));
+        let mut meta = vec![h.kind.clone()];
+        meta.extend(h.respondent.clone());
+        meta.extend(h.date.clone());
+        meta.extend(h.proposal_no.as_ref().map(|n| format!("第{n}号")));
+        println!("   {}  [id {}]", meta.join(" · "), h.id);
+        println!("   {}", plain(&h.snippet));
+    }
+}
