@@ -2,7 +2,7 @@
 """Mine candidate vocabulary for assets/dict/user.dict from the reply corpus.
 
 Usage:
-    python3 scripts/vocab_candidates.py [CORPUS_DIR_OR_FILES...] [--min-df N] [--top K]
+    python3 scripts/vocab_candidates.py [CORPUS_DIR_OR_FILES...] [--min-df N] [--top K] [--new-only]
 
 Default input: ../shared/corpus/*.jsonl and *.txt relative to the repo root.
 Each JSONL record contributes its "title" and "text"; each .txt file is one document.
@@ -16,7 +16,11 @@ Method (analysis only; the output is a list to be checked by hand, not a diction
   4. If jieba is importable (pip install jieba), drop n-grams that jieba's default
      dictionary already keeps whole, and report how jieba splits the rest.
 
-Output: tab-separated `df  ngram  jieba-split`, most frequent first.
+  5. With --new-only, drop n-grams already in assets/dict/user.dict.
+
+Output: tab-separated `df  ngram  jieba-split`, most frequent first. Most lines are still
+phrases or fragments (相关部门, 工作的关心); assets/dict/user.dict holds the hand-checked terms
+taken from this list plus department names and standard policy terms.
 """
 import argparse
 import glob
@@ -66,6 +70,7 @@ def main():
     ap.add_argument("--top", type=int, default=3000)
     ap.add_argument("--min-n", type=int, default=3)
     ap.add_argument("--max-n", type=int, default=8)
+    ap.add_argument("--new-only", action="store_true", help="skip words already in assets/dict/user.dict")
     args = ap.parse_args()
 
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -105,8 +110,15 @@ def main():
                 if c > ext[sub]:
                     ext[sub] = c
 
+    known = set()
+    if args.new_only:
+        with open(os.path.join(root, "assets", "dict", "user.dict"), encoding="utf-8") as f:
+            known = {line.split()[0] for line in f if line.strip()}
+
     out = []
     for g, c in df.items():
+        if g in known:
+            continue
         if c < args.min_df or not (args.min_n <= len(g) <= args.max_n):
             continue
         if g[0] in BAD_START or g[-1] in BAD_END:

@@ -72,7 +72,10 @@ pub fn normalize(s: &str) -> String {
 /// Normalises and drops whitespace: the form in which the n-gram field sees text, and the
 /// form in which "contains" is defined for queries and phrases.
 pub fn compact(s: &str) -> String {
-    normalize(s).chars().filter(|c| !c.is_whitespace()).collect()
+    normalize(s)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect()
 }
 
 /// The dictionary and vocabulary shared by indexing and querying. Loading jieba's dictionary
@@ -290,7 +293,13 @@ mod tests {
         tokens(&mut WordTokenizer::new(Analyzer::shared_default()), text)
     }
 
-    fn assert_token(all: &[(String, usize, usize, usize)], text: &str, from: usize, to: usize, pos: usize) {
+    fn assert_token(
+        all: &[(String, usize, usize, usize)],
+        text: &str,
+        from: usize,
+        to: usize,
+        pos: usize,
+    ) {
         assert!(
             all.iter().any(|t| t == &(text.to_string(), from, to, pos)),
             "no token ({text}, {from}..{to}, pos {pos}) in {all:?}"
@@ -333,15 +342,32 @@ mod tests {
     fn ngrams_skip_whitespace_and_end_with_a_unigram() {
         let all = tokens(&mut NgramTokenizer::default(), "2024 年6月");
         let texts: Vec<(&str, usize)> = all.iter().map(|t| (t.0.as_str(), t.3)).collect();
-        assert_eq!(texts, vec![("20", 0), ("02", 1), ("24", 2), ("4年", 3), ("年6", 4), ("6月", 5), ("月", 6)]);
+        assert_eq!(
+            texts,
+            vec![
+                ("20", 0),
+                ("02", 1),
+                ("24", 2),
+                ("4年", 3),
+                ("年6", 4),
+                ("6月", 5),
+                ("月", 6)
+            ]
+        );
         // "4年" spans the space in the source: bytes 3..8.
         assert_eq!((all[3].1, all[3].2), (3, 8));
     }
 
     #[test]
     fn bigram_cover_pins_every_char() {
-        assert_eq!(bigram_cover("深港科技创新"), vec![(0, "深港".into()), (2, "科技".into()), (4, "创新".into())]);
-        assert_eq!(bigram_cover("改革局"), vec![(0, "改革".into()), (1, "革局".into())]);
+        assert_eq!(
+            bigram_cover("深港科技创新"),
+            vec![(0, "深港".into()), (2, "科技".into()), (4, "创新".into())]
+        );
+        assert_eq!(
+            bigram_cover("改革局"),
+            vec![(0, "改革".into()), (1, "革局".into())]
+        );
         assert!(bigram_cover("局").is_empty());
     }
 

@@ -11,10 +11,15 @@ pub enum Error {
     BadInput { code: &'static str, message: String },
     #[error("no document with id {0:?}")]
     NotFound(String),
-    #[error("the index is being written by another process (its writer lock is held); try again when that run ends")]
+    #[error(
+        "the index is being written by another process (its writer lock is held); try again when that run ends"
+    )]
     Locked,
     #[error("{path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("index error: {0}")]
     Index(#[from] tantivy::TantivyError),
     #[error("internal error: {0}")]
@@ -23,11 +28,17 @@ pub enum Error {
 
 impl Error {
     pub fn bad(code: &'static str, message: impl Into<String>) -> Self {
-        Error::BadInput { code, message: message.into() }
+        Error::BadInput {
+            code,
+            message: message.into(),
+        }
     }
 
     pub fn io(path: &Path, source: std::io::Error) -> Self {
-        Error::Io { path: path.display().to_string(), source }
+        Error::Io {
+            path: path.display().to_string(),
+            source,
+        }
     }
 
     /// True when the caller, not the engine, is at fault.
@@ -45,5 +56,11 @@ impl From<tantivy::directory::error::OpenReadError> for Error {
 impl From<crate::query::QueryError> for Error {
     fn from(e: crate::query::QueryError) -> Self {
         Error::bad("bad_query", e.to_string())
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        Error::Internal(format!("i/o: {e}"))
     }
 }

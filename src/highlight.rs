@@ -28,7 +28,11 @@ impl Matchable {
                 compact.push(c);
             }
         }
-        Matchable { norm, compact, chars }
+        Matchable {
+            norm,
+            compact,
+            chars,
+        }
     }
 
     /// Byte ranges in the original text of each occurrence of each needle, tagged with the
@@ -54,7 +58,11 @@ impl Matchable {
 
 /// Compacted forms of query strings, longest first, without duplicates or empties.
 pub fn needles<'a>(strings: impl IntoIterator<Item = &'a str>) -> Vec<String> {
-    let mut out: Vec<String> = strings.into_iter().map(compact).filter(|s| !s.is_empty()).collect();
+    let mut out: Vec<String> = strings
+        .into_iter()
+        .map(compact)
+        .filter(|s| !s.is_empty())
+        .collect();
     out.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
     out.dedup();
     out
@@ -75,7 +83,13 @@ fn merge(mut ranges: Vec<Range<usize>>) -> Vec<Range<usize>> {
 
 /// Byte ranges of `text` that match any of the needles, merged.
 pub fn match_ranges(text: &str, needles: &[String]) -> Vec<Range<usize>> {
-    merge(Matchable::new(text).occurrences(needles).into_iter().map(|(r, _)| r).collect())
+    merge(
+        Matchable::new(text)
+            .occurrences(needles)
+            .into_iter()
+            .map(|(r, _)| r)
+            .collect(),
+    )
 }
 
 /// Escapes `text[range]` into `out`, turning line breaks into spaces.
@@ -97,7 +111,10 @@ fn push_escaped(out: &mut String, text: &str) {
 fn render(text: &str, window: Range<usize>, marks: &[Range<usize>]) -> String {
     let mut out = String::with_capacity(window.len() + marks.len() * 13);
     let mut at = window.start;
-    for m in marks.iter().filter(|m| m.start >= window.start && m.end <= window.end) {
+    for m in marks
+        .iter()
+        .filter(|m| m.start >= window.start && m.end <= window.end)
+    {
         push_escaped(&mut out, &text[at..m.start]);
         out.push_str("<mark>");
         push_escaped(&mut out, &text[m.clone()]);
@@ -116,9 +133,16 @@ pub fn highlight_all(text: &str, needles: &[String]) -> String {
 /// Byte offset of the char `n` chars after (or before, if negative) `from`, clamped.
 fn step_chars(text: &str, from: usize, n: isize) -> usize {
     if n >= 0 {
-        text[from..].char_indices().nth(n as usize).map_or(text.len(), |(i, _)| from + i)
+        text[from..]
+            .char_indices()
+            .nth(n as usize)
+            .map_or(text.len(), |(i, _)| from + i)
     } else {
-        text[..from].char_indices().rev().nth((-n - 1) as usize).map_or(0, |(i, _)| i)
+        text[..from]
+            .char_indices()
+            .rev()
+            .nth((-n - 1) as usize)
+            .map_or(0, |(i, _)| i)
     }
 }
 
@@ -185,27 +209,47 @@ mod tests {
 
     #[test]
     fn traditional_query_marks_simplified_text_and_back() {
-        assert_eq!(highlight_all("推进国际合作", &n(&["國際"])), "推进<mark>国际</mark>合作");
-        assert_eq!(highlight_all("推進國際合作", &n(&["国际"])), "推進<mark>國際</mark>合作");
+        assert_eq!(
+            highlight_all("推进国际合作", &n(&["國際"])),
+            "推进<mark>国际</mark>合作"
+        );
+        assert_eq!(
+            highlight_all("推進國際合作", &n(&["国际"])),
+            "推進<mark>國際</mark>合作"
+        );
     }
 
     #[test]
     fn escapes_document_markup() {
         let html = snippet("<script>alert(1)</script>停车难问题", &n(&["停车"]), 40);
-        assert_eq!(html, "&lt;script&gt;alert(1)&lt;/script&gt;<mark>停车</mark>难问题");
+        assert_eq!(
+            html,
+            "&lt;script&gt;alert(1)&lt;/script&gt;<mark>停车</mark>难问题"
+        );
     }
 
     #[test]
     fn snippet_centres_on_the_densest_matches() {
-        let text = format!("{}新质生产力{}福田区新质生产力发展行动计划{}", "甲".repeat(200), "乙".repeat(200), "丙".repeat(200));
+        let text = format!(
+            "{}新质生产力{}福田区新质生产力发展行动计划{}",
+            "甲".repeat(200),
+            "乙".repeat(200),
+            "丙".repeat(200)
+        );
         let s = snippet(&text, &n(&["新质生产力", "行动计划"]), 60);
-        assert!(s.contains("<mark>新质生产力</mark>发展<mark>行动计划</mark>"), "{s}");
+        assert!(
+            s.contains("<mark>新质生产力</mark>发展<mark>行动计划</mark>"),
+            "{s}"
+        );
         assert!(s.starts_with('…') && s.ends_with('…'));
     }
 
     #[test]
     fn overlapping_needles_merge_into_one_mark() {
-        assert_eq!(highlight_all("新质生产力", &n(&["生产力", "新质生产"])), "<mark>新质生产力</mark>");
+        assert_eq!(
+            highlight_all("新质生产力", &n(&["生产力", "新质生产"])),
+            "<mark>新质生产力</mark>"
+        );
     }
 
     proptest::proptest! {

@@ -105,7 +105,10 @@ pub struct SkippedFile {
 
 impl From<Skipped> for SkippedFile {
     fn from(s: Skipped) -> Self {
-        SkippedFile { location: s.location, reason: s.reason }
+        SkippedFile {
+            location: s.location,
+            reason: s.reason,
+        }
     }
 }
 
@@ -152,8 +155,11 @@ impl Engine {
         } else {
             Index::create_in_dir(dir, schema)?
         };
-        std::fs::write(&meta_path, serde_json::to_vec(&meta).expect("meta serialises"))
-            .map_err(|e| Error::io(&meta_path, e))?;
+        std::fs::write(
+            &meta_path,
+            serde_json::to_vec(&meta).expect("meta serialises"),
+        )
+        .map_err(|e| Error::io(&meta_path, e))?;
         Self::from_index(index, fields, analyzer, Some(dir.to_path_buf()))
     }
 
@@ -163,10 +169,25 @@ impl Engine {
         Self::from_index(Index::create_in_ram(schema), fields, analyzer, None)
     }
 
-    fn from_index(index: Index, fields: Fields, analyzer: Arc<Analyzer>, dir: Option<PathBuf>) -> Result<Engine, Error> {
+    fn from_index(
+        index: Index,
+        fields: Fields,
+        analyzer: Arc<Analyzer>,
+        dir: Option<PathBuf>,
+    ) -> Result<Engine, Error> {
         analyzer.register(&index);
-        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        Ok(Engine { index, reader, fields, analyzer, writer: Mutex::new(None), dir })
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(Engine {
+            index,
+            reader,
+            fields,
+            analyzer,
+            writer: Mutex::new(None),
+            dir,
+        })
     }
 
     pub fn dir(&self) -> Option<&Path> {
@@ -174,14 +195,22 @@ impl Engine {
     }
 
     /// Runs `f` with the writer, opening it on first use.
-    fn with_writer<T>(&self, f: impl FnOnce(&mut IndexWriter) -> Result<T, Error>) -> Result<T, Error> {
+    fn with_writer<T>(
+        &self,
+        f: impl FnOnce(&mut IndexWriter) -> Result<T, Error>,
+    ) -> Result<T, Error> {
         let mut guard = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         if guard.is_none() {
-            let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 4);
-            let writer = self.index.writer_with_num_threads(threads, WRITER_MEMORY).map_err(|e| match e {
-                tantivy::TantivyError::LockFailure(..) => Error::Locked,
-                e => e.into(),
-            })?;
+            let threads = std::thread::available_parallelism()
+                .map_or(2, |n| n.get())
+                .clamp(1, 4);
+            let writer = self
+                .index
+                .writer_with_num_threads(threads, WRITER_MEMORY)
+                .map_err(|e| match e {
+                    tantivy::TantivyError::LockFailure(..) => Error::Locked,
+                    e => e.into(),
+                })?;
             *guard = Some(writer);
         }
         f(guard.as_mut().expect("writer was just opened"))
@@ -204,7 +233,10 @@ impl Engine {
         doc.add_text(f.id, &letter.id);
         doc.add_u64(f.hash, hash);
         doc.add_text(f.origin, origin);
-        doc.add_text(f.stored, serde_json::to_string(letter).expect("letter serialises"));
+        doc.add_text(
+            f.stored,
+            serde_json::to_string(letter).expect("letter serialises"),
+        );
         for title in std::iter::once(&letter.title).chain(letter.proposal_title.as_ref()) {
             doc.add_text(f.title, title);
             doc.add_text(f.title_ng, title);
@@ -234,18 +266,25 @@ impl Engine {
         let mut out = HashMap::new();
         for segment in searcher.segment_readers() {
             let ff = segment.fast_fields();
-            let ids = ff.str("id")?.ok_or_else(|| Error::Internal("id column missing".into()))?;
-            let origins = ff.str("origin")?.ok_or_else(|| Error::Internal("origin column missing".into()))?;
+            let ids = ff
+                .str("id")?
+                .ok_or_else(|| Error::Internal("id column missing".into()))?;
+            let origins = ff
+                .str("origin")?
+                .ok_or_else(|| Error::Internal("origin column missing".into()))?;
             let hashes = ff.u64("hash")?;
             let (mut id, mut origin) = (String::new(), String::new());
             for doc in segment.doc_ids_alive() {
                 id.clear();
                 origin.clear();
                 if let Some(ord) = ids.term_ords(doc).next() {
-                    ids.ord_to_str(ord, &mut id).map_err(|e| Error::Internal(e.to_string()))?;
+                    ids.ord_to_str(ord, &mut id)
+                        .map_err(|e| Error::Internal(e.to_string()))?;
                 }
                 if let Some(ord) = origins.term_ords(doc).next() {
-                    origins.ord_to_str(ord, &mut origin).map_err(|e| Error::Internal(e.to_string()))?;
+                    origins
+                        .ord_to_str(ord, &mut origin)
+                        .map_err(|e| Error::Internal(e.to_string()))?;
                 }
                 let hash = hashes.first(doc).unwrap_or(0);
                 out.insert(id.clone(), (hash, origin.clone()));
@@ -257,7 +296,11 @@ impl Engine {
     /// Brings the index up to date with the corpus folder: adds new documents, re-indexes
     /// changed ones, removes those whose file is gone (API-written ones are left alone).
     /// `progress` is called with (done, total) as documents are written.
-    pub fn sync_corpus(&self, corpus: &Path, progress: &dyn Fn(usize, usize)) -> Result<SyncReport, Error> {
+    pub fn sync_corpus(
+        &self,
+        corpus: &Path,
+        progress: &dyn Fn(usize, usize),
+    ) -> Result<SyncReport, Error> {
         let started = std::time::Instant::now();
         let scan = ingest::scan_corpus(corpus).map_err(|e| Error::io(corpus, e))?;
         let mut report = SyncReport {
@@ -270,7 +313,9 @@ impl Engine {
         for doc in &scan.docs {
             seen.insert(doc.letter.id.as_str());
             match existing.get(&doc.letter.id) {
-                Some((hash, origin)) if *hash == doc.hash && origin == ORIGIN_CORPUS => report.unchanged += 1,
+                Some((hash, origin)) if *hash == doc.hash && origin == ORIGIN_CORPUS => {
+                    report.unchanged += 1
+                }
                 Some(_) => work.push((doc, true)),
                 None => work.push((doc, false)),
             }
@@ -315,7 +360,11 @@ impl Engine {
 
     /// Adds or replaces one document (written through the API) and commits.
     pub fn put(&self, letter: &Letter) -> Result<(), Error> {
-        let hash = ingest::content_hash(serde_json::to_string(letter).expect("letter serialises").as_bytes());
+        let hash = ingest::content_hash(
+            serde_json::to_string(letter)
+                .expect("letter serialises")
+                .as_bytes(),
+        );
         self.with_writer(|writer| {
             writer.delete_term(Term::from_field_text(self.fields.id, &letter.id));
             writer.add_document(self.tantivy_doc(letter, hash, ORIGIN_API))?;
@@ -338,8 +387,14 @@ impl Engine {
     /// The stored document with this id.
     pub fn get(&self, id: &str) -> Result<Option<Letter>, Error> {
         let searcher = self.reader.searcher();
-        let query = tantivy::query::TermQuery::new(Term::from_field_text(self.fields.id, id), IndexRecordOption::Basic);
-        let top = searcher.search(&query, &tantivy::collector::TopDocs::with_limit(1).order_by_score())?;
+        let query = tantivy::query::TermQuery::new(
+            Term::from_field_text(self.fields.id, id),
+            IndexRecordOption::Basic,
+        );
+        let top = searcher.search(
+            &query,
+            &tantivy::collector::TopDocs::with_limit(1).order_by_score(),
+        )?;
         match top.first() {
             Some((_, address)) => Ok(Some(self.letter_at(&searcher, *address)?)),
             None => Ok(None),
@@ -347,35 +402,60 @@ impl Engine {
     }
 
     /// Reads the stored letter of a document.
-    pub fn letter_at(&self, searcher: &tantivy::Searcher, address: tantivy::DocAddress) -> Result<Letter, Error> {
+    pub fn letter_at(
+        &self,
+        searcher: &tantivy::Searcher,
+        address: tantivy::DocAddress,
+    ) -> Result<Letter, Error> {
         use tantivy::schema::Value;
         let doc: TantivyDocument = searcher.doc(address)?;
         let json = doc
             .get_first(self.fields.stored)
             .and_then(|v| v.as_str())
             .ok_or_else(|| Error::Internal("stored letter missing".into()))?;
-        serde_json::from_str(json).map_err(|e| Error::Internal(format!("stored letter unreadable: {e}")))
+        serde_json::from_str(json)
+            .map_err(|e| Error::Internal(format!("stored letter unreadable: {e}")))
     }
 
     /// Size of the index files on disk, in bytes (0 in RAM).
     pub fn size_bytes(&self) -> u64 {
         let Some(dir) = &self.dir else { return 0 };
         std::fs::read_dir(dir)
-            .map(|entries| entries.flatten().filter_map(|e| e.metadata().ok()).filter(|m| m.is_file()).map(|m| m.len()).sum())
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .filter_map(|e| e.metadata().ok())
+                    .filter(|m| m.is_file())
+                    .map(|m| m.len())
+                    .sum()
+            })
             .unwrap_or(0)
     }
 }
 
 /// Removes tantivy's files from an index folder, keeping anything else (such as README.md).
 fn clear_index_dir(dir: &Path) -> Result<(), Error> {
-    for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?.flatten() {
+    for entry in std::fs::read_dir(dir)
+        .map_err(|e| Error::io(dir, e))?
+        .flatten()
+    {
         let path = entry.path();
         let name = entry.file_name().to_string_lossy().to_string();
         let ours = name == "meta.json"
             || name == META_FILE
             || name == ".managed.json"
             || name.starts_with(".tantivy")
-            || [".idx", ".pos", ".term", ".store", ".fast", ".fieldnorm", ".del"].iter().any(|ext| name.ends_with(ext));
+            || [
+                ".idx",
+                ".pos",
+                ".term",
+                ".store",
+                ".fast",
+                ".fieldnorm",
+                ".del",
+            ]
+            .iter()
+            .any(|ext| name.ends_with(ext));
         if ours && path.is_file() {
             std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
         }

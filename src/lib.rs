@@ -1,9 +1,12 @@
 pub mod analysis;
 pub mod error;
+pub mod highlight;
 pub mod index;
 pub mod ingest;
-pub mod highlight;
 pub mod query;
 pub mod search;
+pub mod server;
+pub mod similar;
+pub mod suggest;
 pub mod text;
 pub mod vocab;

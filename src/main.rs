@@ -13,7 +13,11 @@ use reply_search::search::{FacetField, MatchMode, SearchRequest, SearchResponse,
 use reply_search::{analysis::Analyzer, vocab::Vocab};
 
 #[derive(Parser)]
-#[command(name = "reply-search", version, about = "Search engine for Chinese government reply letters (建议/提案答复)")]
+#[command(
+    name = "reply-search",
+    version,
+    about = "Search engine for Chinese government reply letters (建议/提案答复)"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -32,8 +36,26 @@ struct Paths {
     vocab: Option<PathBuf>,
 }
 
+#[derive(Args, Clone)]
+struct ServeArgs {
+    #[command(flatten)]
+    paths: Paths,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080", env = "REPLY_SEARCH_ADDR")]
+    addr: String,
+    /// Bearer key that enables PUT/DELETE; without it the server is read-only.
+    #[arg(long, env = "REPLY_SEARCH_ADMIN_KEY", hide_env_values = true)]
+    admin_key: Option<String>,
+    /// Comma-separated origins allowed to call the read API from a browser (`*` for any).
+    #[arg(long, env = "REPLY_SEARCH_CORS_ORIGINS", value_delimiter = ',')]
+    cors_origins: Vec<String>,
+}
+
 #[derive(Subcommand)]
 enum Command {
+    /// Bring the index up to date with the corpus, then serve the search page, widget and API
+    /// (the default command).
+    Serve(ServeArgs),
     /// Index the corpus incrementally (by content hash).
     Index {
         #[command(flatten)]
@@ -96,7 +118,9 @@ enum MatchArg {
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
@@ -104,34 +128,66 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
-            if e.is_user_error() { ExitCode::from(2) } else { ExitCode::from(1) }
+            if e.is_user_error() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::from(1)
+            }
         }
     }
 }
 
 fn run(cli: Cli) -> Result<(), Error> {
     match cli.command {
-        None => Err(Error::bad("usage", "the server arrives with the serve command; try `reply-search search QUERY` or --help")),
-        Some(Command::Index { paths, rebuild, json }) => {
+        None => match Cli::parse_from(["reply-search", "serve"]).command {
+            Some(Command::Serve(args)) => serve(args),
+            _ => unreachable!("`serve` parses as the serve command"),
+        },
+        Some(Command::Serve(args)) => serve(args),
+        Some(Command::Index {
+            paths,
+            rebuild,
+            json,
+        }) => {
             let engine = open(&paths)?;
             if rebuild {
                 engine.clear()?;
             }
             let report = sync(&engine, &paths.corpus)?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&report).expect("report serialises"));
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&report).expect("report serialises")
+                );
             } else {
                 print_report(&report);
             }
             Ok(())
         }
         Some(Command::Search {
-            query, paths, limit, offset, respondent, kind, year, session, from, to, sort, match_mode, json,
+            query,
+            paths,
+            limit,
+            offset,
+            respondent,
+            kind,
+            year,
+            session,
+            from,
+            to,
+            sort,
+            match_mode,
+            json,
         }) => {
             let engine = open(&paths)?;
             if engine.num_docs() == 0 && paths.corpus.is_dir() {
                 let report = sync(&engine, &paths.corpus)?;
-                eprintln!("indexed {} documents from {} in {:.1} s", report.docs, paths.corpus.display(), report.seconds);
+                eprintln!(
+                    "indexed {} documents from {} in {:.1} s",
+                    report.docs,
+                    paths.corpus.display(),
+                    report.seconds
+                );
             }
             let request = SearchRequest {
                 q: query,
@@ -155,7 +211,10 @@ fn run(cli: Cli) -> Result<(), Error> {
             };
             let response = engine.search(&request)?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&response).expect("response serialises"));
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&response).expect("response serialises")
+                );
             } else {
                 print_hits(&response);
             }
@@ -165,9 +224,16 @@ fn run(cli: Cli) -> Result<(), Error> {
             let engine = open(&paths)?;
             let stats = engine.stats()?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&stats).expect("stats serialise"));
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&stats).expect("stats serialise")
+                );
             } else {
-                println!("documents: {}\nindex size: {:.1} MB", stats.docs, stats.index_bytes as f64 / 1e6);
+                println!(
+                    "documents: {}\nindex size: {:.1} MB",
+                    stats.docs,
+                    stats.index_bytes as f64 / 1e6
+                );
                 for (facet, counts) in &stats.facets {
                     println!("\nby {facet}:");
                     for (value, n) in &counts.0 {
@@ -182,7 +248,9 @@ fn run(cli: Cli) -> Result<(), Error> {
 
 fn open(paths: &Paths) -> Result<Engine, Error> {
     let analyzer = match &paths.vocab {
-        Some(dir) => std::sync::Arc::new(Analyzer::new(Vocab::from_dir(dir).map_err(|e| Error::io(dir, e))?)),
+        Some(dir) => std::sync::Arc::new(Analyzer::new(
+            Vocab::from_dir(dir).map_err(|e| Error::io(dir, e))?,
+        )),
         None => Analyzer::shared_default(),
     };
     Engine::open(&paths.index, analyzer)
@@ -191,13 +259,21 @@ fn open(paths: &Paths) -> Result<Engine, Error> {
 /// Syncs the corpus with a progress bar on stderr (hidden when stderr is not a terminal).
 fn sync(engine: &Engine, corpus: &Path) -> Result<SyncReport, Error> {
     if !corpus.is_dir() {
-        return Err(Error::bad("no_corpus", format!("corpus folder {} does not exist", corpus.display())));
+        return Err(Error::bad(
+            "no_corpus",
+            format!("corpus folder {} does not exist", corpus.display()),
+        ));
     }
     let bar = ProgressBar::hidden();
     if std::io::stderr().is_terminal() {
         bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
     }
-    bar.set_style(ProgressStyle::with_template("indexing {bar:40} {pos}/{len} documents ({per_sec}, {eta} left)").expect("valid template"));
+    bar.set_style(
+        ProgressStyle::with_template(
+            "indexing {bar:40} {pos}/{len} documents ({per_sec}, {eta} left)",
+        )
+        .expect("valid template"),
+    );
     let report = engine.sync_corpus(corpus, &|done, total| {
         bar.set_length(total as u64);
         bar.set_position(done as u64);
@@ -209,7 +285,13 @@ fn sync(engine: &Engine, corpus: &Path) -> Result<SyncReport, Error> {
 fn print_report(r: &SyncReport) {
     println!(
         "{} added, {} updated, {} removed, {} unchanged, {} skipped; {} documents in the index ({:.2} s)",
-        r.added, r.updated, r.removed, r.unchanged, r.skipped.len(), r.docs, r.seconds
+        r.added,
+        r.updated,
+        r.removed,
+        r.unchanged,
+        r.skipped.len(),
+        r.docs,
+        r.seconds
     );
     for s in &r.skipped {
         println!("  skipped {}: {}", s.location, s.reason);
@@ -219,7 +301,11 @@ fn print_report(r: &SyncReport) {
 /// Prints hits with matches in colour on a terminal, in 【】 otherwise.
 fn print_hits(r: &SearchResponse) {
     let colour = std::io::stdout().is_terminal();
-    let (open, close) = if colour { ("\x1b[1;33m", "\x1b[0m") } else { ("【", "】") };
+    let (open, close) = if colour {
+        ("\x1b[1;33m", "\x1b[0m")
+    } else {
+        ("【", "】")
+    };
     let plain = |html: &str| {
         html.replace("<mark>", open)
             .replace("</mark>", close)
@@ -229,7 +315,17 @@ fn print_hits(r: &SearchResponse) {
             .replace("&#39;", "'")
             .replace("&amp;", "&")
     };
-    println!("{} results for {} ({:.1} ms){}", r.total, r.expanded_query, r.took_ms, if r.total == 0 { " — try fewer or other words" } else { "" });
+    println!(
+        "{} results for {} ({:.1} ms){}",
+        r.total,
+        r.expanded_query,
+        r.took_ms,
+        if r.total == 0 {
+            " — try fewer or other words"
+        } else {
+            ""
+        }
+    );
     for (i, h) in r.hits.iter().enumerate() {
         println!("\n{}. {}", r.offset + i + 1, plain(&h.title_html));
         let mut meta = vec![h.kind.clone()];
@@ -239,4 +335,59 @@ fn print_hits(r: &SearchResponse) {
         println!("   {}  [id {}]", meta.join(" · "), h.id);
         println!("   {}", plain(&h.snippet));
     }
+}
+
+fn serve(args: ServeArgs) -> Result<(), Error> {
+    use reply_search::server::{self, ServerOptions, Shared};
+    let started = std::time::Instant::now();
+    let engine = open(&args.paths)?;
+    if args.paths.corpus.is_dir() {
+        let report = sync(&engine, &args.paths.corpus)?;
+        print_report(&report);
+    } else {
+        eprintln!(
+            "no corpus folder at {}; serving the index as it is",
+            args.paths.corpus.display()
+        );
+    }
+    let options = ServerOptions {
+        admin_key: args.admin_key,
+        cors_origins: args
+            .cors_origins
+            .into_iter()
+            .map(|o| o.trim().to_string())
+            .filter(|o| !o.is_empty())
+            .collect(),
+        max_concurrent_searches: 0,
+    };
+    let read_only = options
+        .admin_key
+        .as_deref()
+        .is_none_or(|k| k.trim().is_empty());
+    let state = Shared::new(engine, options);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(&args.addr)
+            .await
+            .map_err(|e| Error::bad("bad_addr", format!("cannot listen on {}: {e}", args.addr)))?;
+        let local = listener
+            .local_addr()
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        println!(
+            "serving {} documents on http://{local}/ ({}; ready in {:.2} s)",
+            state.engine.num_docs(),
+            if read_only {
+                "read-only: set REPLY_SEARCH_ADMIN_KEY to enable writes"
+            } else {
+                "writes enabled"
+            },
+            started.elapsed().as_secs_f64()
+        );
+        server::serve(listener, server::app(state), server::shutdown_signal())
+            .await
+            .map_err(|e| Error::Internal(format!("server failed: {e}")))
+    })
 }

@@ -104,7 +104,11 @@ pub fn parse(input: &str) -> Result<ParsedQuery, QueryError> {
                     query.excluded.push(atom);
                     pending_or = false;
                 } else if pending_or {
-                    query.groups.last_mut().expect("OR follows a group").push(atom);
+                    query
+                        .groups
+                        .last_mut()
+                        .expect("OR follows a group")
+                        .push(atom);
                     pending_or = false;
                 } else {
                     query.groups.push(vec![atom]);
@@ -136,12 +140,20 @@ fn lex(s: &str) -> Vec<Lexeme> {
             while end < chars.len() && !closes(open, chars[end]) {
                 end += 1;
             }
-            let text: String = chars[start..end].iter().collect::<String>().trim().to_string();
+            let text: String = chars[start..end]
+                .iter()
+                .collect::<String>()
+                .trim()
+                .to_string();
             i = end + 1;
             if !text.is_empty() {
                 out.push(Lexeme::Atom {
                     negated,
-                    atom: Atom { field: None, text, phrase: true },
+                    atom: Atom {
+                        field: None,
+                        text,
+                        phrase: true,
+                    },
                 });
             }
             continue;
@@ -182,14 +194,26 @@ fn word_atom(word: &str, chars: &[char], i: &mut usize) -> Option<Atom> {
             *i = end + 1;
             let text: String = chars[start..end.min(chars.len())].iter().collect();
             let text = text.trim().to_string();
-            return (!text.is_empty()).then_some(Atom { field: Some(field), text, phrase: true });
+            return (!text.is_empty()).then_some(Atom {
+                field: Some(field),
+                text,
+                phrase: true,
+            });
         }
         if value.is_empty() {
             return None;
         }
-        return Some(Atom { field: Some(field), text: value.to_string(), phrase: false });
+        return Some(Atom {
+            field: Some(field),
+            text: value.to_string(),
+            phrase: false,
+        });
     }
-    Some(Atom { field: None, text: word.to_string(), phrase: false })
+    Some(Atom {
+        field: None,
+        text: word.to_string(),
+        phrase: false,
+    })
 }
 
 #[cfg(test)]
@@ -197,10 +221,18 @@ mod tests {
     use super::*;
 
     fn word(t: &str) -> Atom {
-        Atom { field: None, text: t.into(), phrase: false }
+        Atom {
+            field: None,
+            text: t.into(),
+            phrase: false,
+        }
     }
     fn phrase(t: &str) -> Atom {
-        Atom { field: None, text: t.into(), phrase: true }
+        Atom {
+            field: None,
+            text: t.into(),
+            phrase: true,
+        }
     }
 
     #[test]
@@ -208,7 +240,11 @@ mod tests {
         let q = parse("新质生产力 \"深港科技创新\" -福田 停车 OR 泊位").unwrap();
         assert_eq!(
             q.groups,
-            vec![vec![word("新质生产力")], vec![phrase("深港科技创新")], vec![word("停车"), word("泊位")]]
+            vec![
+                vec![word("新质生产力")],
+                vec![phrase("深港科技创新")],
+                vec![word("停车"), word("泊位")]
+            ]
         );
         assert_eq!(q.excluded, vec![word("福田")]);
     }
@@ -224,21 +260,44 @@ mod tests {
     fn fields() {
         let q = parse("respondent:发改局 kind:建议 title:\"加装 电梯\" 答复:停车").unwrap();
         assert_eq!(q.groups[0][0].field, Some(QueryField::Respondent));
-        assert_eq!(q.groups[1][0], Atom { field: Some(QueryField::Kind), text: "建议".into(), phrase: false });
-        assert_eq!(q.groups[2][0], Atom { field: Some(QueryField::Title), text: "加装 电梯".into(), phrase: true });
+        assert_eq!(
+            q.groups[1][0],
+            Atom {
+                field: Some(QueryField::Kind),
+                text: "建议".into(),
+                phrase: false
+            }
+        );
+        assert_eq!(
+            q.groups[2][0],
+            Atom {
+                field: Some(QueryField::Title),
+                text: "加装 电梯".into(),
+                phrase: true
+            }
+        );
         // An unknown field name is just text.
         assert_eq!(q.groups[3][0], word("答复:停车"));
     }
 
     #[test]
     fn malformed_input_is_read_leniently() {
-        assert_eq!(parse("\"深港科技").unwrap().groups, vec![vec![phrase("深港科技")]]);
+        assert_eq!(
+            parse("\"深港科技").unwrap().groups,
+            vec![vec![phrase("深港科技")]]
+        );
         assert_eq!(parse("OR OR -").unwrap(), ParsedQuery::default());
         assert_eq!(parse("((停车").unwrap().groups, vec![vec![word("停车")]]);
         assert_eq!(parse("\"\" - | ").unwrap(), ParsedQuery::default());
         assert_eq!(parse("停车 OR").unwrap().groups, vec![vec![word("停车")]]);
-        assert_eq!(parse("a\u{0}b").unwrap().groups, vec![vec![word("a")], vec![word("b")]]);
-        assert!(matches!(parse(&"字".repeat(1001)), Err(QueryError::TooLong(1001))));
+        assert_eq!(
+            parse("a\u{0}b").unwrap().groups,
+            vec![vec![word("a")], vec![word("b")]]
+        );
+        assert!(matches!(
+            parse(&"字".repeat(1001)),
+            Err(QueryError::TooLong(1001))
+        ));
         let many = parse(&"词 ".repeat(40)).unwrap();
         assert_eq!((many.groups.len(), many.dropped), (MAX_TERMS, 8));
     }

@@ -14,8 +14,8 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, Occur, PhraseQuery, Query, RangeQuery, RegexQuery,
-    TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, Occur, PhraseQuery, Query,
+    RangeQuery, RegexQuery, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocAddress, DocId, Order, Score, SegmentReader, Term};
@@ -55,7 +55,19 @@ pub enum MatchMode {
     All,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum FacetField {
     Respondent,
@@ -65,7 +77,8 @@ pub enum FacetField {
 }
 
 impl FacetField {
-    pub const DEFAULT: [FacetField; 3] = [FacetField::Respondent, FacetField::Year, FacetField::Kind];
+    pub const DEFAULT: [FacetField; 3] =
+        [FacetField::Respondent, FacetField::Year, FacetField::Kind];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -203,31 +216,53 @@ impl Engine {
         let started = Instant::now();
         let limit = req.limit.unwrap_or(10);
         if limit > MAX_LIMIT {
-            return Err(Error::bad("bad_limit", format!("limit must be between 0 and {MAX_LIMIT}")));
+            return Err(Error::bad(
+                "bad_limit",
+                format!("limit must be between 0 and {MAX_LIMIT}"),
+            ));
         }
         if req.offset > MAX_OFFSET {
-            return Err(Error::bad("bad_offset", format!("offset must be between 0 and {MAX_OFFSET}")));
+            return Err(Error::bad(
+                "bad_offset",
+                format!("offset must be between 0 and {MAX_OFFSET}"),
+            ));
         }
         let parsed = query::parse(&req.q)?;
         let plan = self.plan(&parsed, req)?;
         let tantivy_query = self.build(&plan, req.match_mode);
-        let sort = req.sort.unwrap_or(if plan.is_empty() { SortOrder::Date } else { SortOrder::Relevance });
-        let facet_fields = req.facets.clone().unwrap_or_else(|| FacetField::DEFAULT.to_vec());
+        let sort = req.sort.unwrap_or(if plan.is_empty() {
+            SortOrder::Date
+        } else {
+            SortOrder::Relevance
+        });
+        let facet_fields = req
+            .facets
+            .clone()
+            .unwrap_or_else(|| FacetField::DEFAULT.to_vec());
 
         let searcher = self.reader.searcher();
-        let facets = FacetCollector { fields: facet_fields.clone() };
+        let facets = FacetCollector {
+            fields: facet_fields.clone(),
+        };
         let (addresses, total, facet_counts): (Vec<(Score, DocAddress)>, usize, _) = if limit == 0 {
             let (total, counts) = searcher.search(&tantivy_query, &(Count, facets))?;
             (Vec::new(), total, counts)
         } else {
             let top = TopDocs::with_limit(limit).and_offset(req.offset);
             match sort {
-                SortOrder::Relevance => searcher.search(&tantivy_query, &(top.order_by_score(), Count, facets))?,
+                SortOrder::Relevance => {
+                    searcher.search(&tantivy_query, &(top.order_by_score(), Count, facets))?
+                }
                 SortOrder::Date => {
                     // Score still matters for display; date decides the order.
                     let by_date = top.order_by_fast_field::<i64>("date", Order::Desc);
-                    let (docs, total, counts) = searcher.search(&tantivy_query, &(by_date, Count, facets))?;
-                    (docs.into_iter().map(|(_, a)| (0.0, a)).collect(), total, counts)
+                    let (docs, total, counts) =
+                        searcher.search(&tantivy_query, &(by_date, Count, facets))?;
+                    (
+                        docs.into_iter().map(|(_, a)| (0.0, a)).collect(),
+                        total,
+                        counts,
+                    )
                 }
             }
         };
@@ -275,7 +310,11 @@ impl Engine {
         let text_fields = vec![(f.title_ng, 2.0), (f.body_ng, 1.0)];
         let mut plan = Plan::default();
         if parsed.dropped > 0 {
-            plan.notes.push(format!("{} words beyond the first {} were ignored", parsed.dropped, query::MAX_TERMS));
+            plan.notes.push(format!(
+                "{} words beyond the first {} were ignored",
+                parsed.dropped,
+                query::MAX_TERMS
+            ));
         }
         let syn = &self.analyzer.vocab.synonyms;
         let variants = |s: &str| syn.variants(&normalize(s), MAX_VARIANTS);
@@ -285,28 +324,58 @@ impl Engine {
             .groups
             .iter()
             .map(|g| match g.as_slice() {
-                [Atom { field: None, phrase: false, text }] => self.analyzer.query_words(text),
+                [
+                    Atom {
+                        field: None,
+                        phrase: false,
+                        text,
+                    },
+                ] => self.analyzer.query_words(text),
                 _ => Vec::new(),
             })
             .collect();
         let stop = &self.analyzer.vocab.stopwords;
         let has_content = plain_words.iter().flatten().any(|w| !stop.contains(w))
-            || parsed.groups.iter().any(|g| g.len() > 1 || g[0].phrase || g[0].field.is_some());
+            || parsed
+                .groups
+                .iter()
+                .any(|g| g.len() > 1 || g[0].phrase || g[0].field.is_some());
 
         for (group, words) in parsed.groups.iter().zip(&plain_words) {
             match group.as_slice() {
-                [Atom { field: None, phrase: false, text }] => {
-                    let kept: Vec<&String> = words.iter().filter(|w| !has_content || !stop.contains(*w)).collect();
+                [
+                    Atom {
+                        field: None,
+                        phrase: false,
+                        text,
+                    },
+                ] => {
+                    let kept: Vec<&String> = words
+                        .iter()
+                        .filter(|w| !has_content || !stop.contains(*w))
+                        .collect();
                     for w in &kept {
-                        plan.tiered.push(Clause { alternatives: variants(w), fields: text_fields.clone(), phrase: false });
+                        plan.tiered.push(Clause {
+                            alternatives: variants(w),
+                            fields: text_fields.clone(),
+                            phrase: false,
+                        });
                     }
                     let chunk = compact(text);
                     if kept.len() > 1 && chunk.chars().count() > 1 {
-                        plan.adjacency.push(Clause { alternatives: variants(&chunk), fields: text_fields.clone(), phrase: false });
+                        plan.adjacency.push(Clause {
+                            alternatives: variants(&chunk),
+                            fields: text_fields.clone(),
+                            phrase: false,
+                        });
                     }
                 }
                 [atom] if atom.phrase && atom.field.is_none() => {
-                    plan.required.push(Clause { alternatives: vec![normalize(&atom.text)], fields: text_fields.clone(), phrase: true });
+                    plan.required.push(Clause {
+                        alternatives: vec![normalize(&atom.text)],
+                        fields: text_fields.clone(),
+                        phrase: true,
+                    });
                 }
                 [atom] if atom.field.is_some() => self.plan_field(atom, &mut plan)?,
                 alternatives => {
@@ -323,29 +392,43 @@ impl Engine {
                         }
                     }
                     if !alts.is_empty() {
-                        plan.tiered.push(Clause { alternatives: alts, fields: text_fields.clone(), phrase: false });
+                        plan.tiered.push(Clause {
+                            alternatives: alts,
+                            fields: text_fields.clone(),
+                            phrase: false,
+                        });
                     }
                 }
             }
         }
         for atom in &parsed.excluded {
-            let alternatives = if atom.phrase { vec![normalize(&atom.text)] } else { variants(&atom.text) };
+            let alternatives = if atom.phrase {
+                vec![normalize(&atom.text)]
+            } else {
+                variants(&atom.text)
+            };
             let fields = match atom.field {
                 Some(QueryField::Title) => vec![(f.title_ng, 1.0)],
                 Some(QueryField::Respondent) => vec![(f.respondent_ng, 1.0)],
                 Some(QueryField::Session) => vec![(f.session_ng, 1.0)],
                 Some(QueryField::Kind) => {
-                    plan.excluded_filters.push(term_filter(Term::from_field_text(f.kind, atom.text.trim())));
+                    plan.excluded_filters
+                        .push(term_filter(Term::from_field_text(f.kind, atom.text.trim())));
                     continue;
                 }
                 Some(QueryField::Year) => {
                     let year = parse_year(&atom.text)?;
-                    plan.excluded_filters.push(term_filter(Term::from_field_u64(f.year, year as u64)));
+                    plan.excluded_filters
+                        .push(term_filter(Term::from_field_u64(f.year, year as u64)));
                     continue;
                 }
                 None => text_fields.clone(),
             };
-            plan.excluded.push(Clause { alternatives, fields, phrase: atom.phrase });
+            plan.excluded.push(Clause {
+                alternatives,
+                fields,
+                phrase: atom.phrase,
+            });
         }
         self.plan_filters(req, &mut plan)?;
         Ok(plan)
@@ -354,54 +437,87 @@ impl Engine {
     fn plan_field(&self, atom: &Atom, plan: &mut Plan) -> Result<(), Error> {
         let f = &self.fields;
         let syn = &self.analyzer.vocab.synonyms;
-        let alternatives = if atom.phrase { vec![normalize(&atom.text)] } else { syn.variants(&normalize(&atom.text), MAX_VARIANTS) };
+        let alternatives = if atom.phrase {
+            vec![normalize(&atom.text)]
+        } else {
+            syn.variants(&normalize(&atom.text), MAX_VARIANTS)
+        };
         let field = match atom.field.expect("a field atom") {
             QueryField::Title => f.title_ng,
             QueryField::Respondent => f.respondent_ng,
             QueryField::Session => f.session_ng,
             QueryField::Kind => {
-                plan.filters.push(term_filter(Term::from_field_text(f.kind, atom.text.trim())));
+                plan.filters
+                    .push(term_filter(Term::from_field_text(f.kind, atom.text.trim())));
                 return Ok(());
             }
             QueryField::Year => {
                 let year = parse_year(&atom.text)?;
-                plan.filters.push(term_filter(Term::from_field_u64(f.year, year as u64)));
+                plan.filters
+                    .push(term_filter(Term::from_field_u64(f.year, year as u64)));
                 return Ok(());
             }
         };
-        plan.required.push(Clause { alternatives, fields: vec![(field, 2.0)], phrase: atom.phrase });
+        plan.required.push(Clause {
+            alternatives,
+            fields: vec![(field, 2.0)],
+            phrase: atom.phrase,
+        });
         Ok(())
     }
 
     fn plan_filters(&self, req: &SearchRequest, plan: &mut Plan) -> Result<(), Error> {
         let f = &self.fields;
-        let nonempty = |s: &Option<String>| s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+        let nonempty = |s: &Option<String>| {
+            s.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        };
         if let Some(kind) = nonempty(&req.kind) {
-            plan.filters.push(term_filter(Term::from_field_text(f.kind, &kind)));
+            plan.filters
+                .push(term_filter(Term::from_field_text(f.kind, &kind)));
         }
         if let Some(r) = nonempty(&req.respondent) {
-            plan.filters.push(term_filter(Term::from_field_text(f.respondent, &r)));
+            plan.filters
+                .push(term_filter(Term::from_field_text(f.respondent, &r)));
         }
         if let Some(s) = nonempty(&req.session) {
-            plan.filters.push(term_filter(Term::from_field_text(f.session, &s)));
+            plan.filters
+                .push(term_filter(Term::from_field_text(f.session, &s)));
         }
         if let Some(year) = req.year {
             if !(1900..=2100).contains(&year) {
-                return Err(Error::bad("bad_year", format!("year {year} is out of range 1900–2100")));
+                return Err(Error::bad(
+                    "bad_year",
+                    format!("year {year} is out of range 1900–2100"),
+                ));
             }
-            plan.filters.push(term_filter(Term::from_field_u64(f.year, year as u64)));
+            plan.filters
+                .push(term_filter(Term::from_field_u64(f.year, year as u64)));
         }
-        let from = nonempty(&req.from).map(|d| parse_date_bound(&d, false)).transpose()?;
-        let to = nonempty(&req.to).map(|d| parse_date_bound(&d, true)).transpose()?;
+        let from = nonempty(&req.from)
+            .map(|d| parse_date_bound(&d, false))
+            .transpose()?;
+        let to = nonempty(&req.to)
+            .map(|d| parse_date_bound(&d, true))
+            .transpose()?;
         if from.is_some() || to.is_some() {
             if let (Some(a), Some(b)) = (from, to)
                 && a > b
             {
                 return Err(Error::bad("bad_date", "from is after to"));
             }
-            let lower = from.map_or(Bound::Excluded(Term::from_field_i64(f.date, 0)), |d| Bound::Included(Term::from_field_i64(f.date, d)));
-            let upper = to.map_or(Bound::Unbounded, |d| Bound::Included(Term::from_field_i64(f.date, d)));
-            plan.filters.push(Box::new(ConstScoreQuery::new(Box::new(RangeQuery::new(lower, upper)), 0.0)));
+            let lower = from.map_or(Bound::Excluded(Term::from_field_i64(f.date, 0)), |d| {
+                Bound::Included(Term::from_field_i64(f.date, d))
+            });
+            let upper = to.map_or(Bound::Unbounded, |d| {
+                Bound::Included(Term::from_field_i64(f.date, d))
+            });
+            plan.filters.push(Box::new(ConstScoreQuery::new(
+                Box::new(RangeQuery::new(lower, upper)),
+                0.0,
+            )));
         }
         Ok(())
     }
@@ -416,35 +532,57 @@ impl Engine {
                 .map(|c| {
                     let matcher = self.matcher(c);
                     let scored: Vec<(Occur, Box<dyn Query>)> = vec![
-                        (Occur::Should, Box::new(ConstScoreQuery::new(matcher.box_clone(), TIER))),
+                        (
+                            Occur::Should,
+                            Box::new(ConstScoreQuery::new(matcher.box_clone(), TIER)),
+                        ),
                         (Occur::Should, matcher),
                         (Occur::Should, self.word_terms(c)),
                     ];
-                    (Occur::Should, Box::new(BooleanQuery::new(scored)) as Box<dyn Query>)
+                    (
+                        Occur::Should,
+                        Box::new(BooleanQuery::new(scored)) as Box<dyn Query>,
+                    )
                 })
                 .collect();
             // A one-char word (局 of 改革局, 难 of 停车难) says little alone: it ranks a
             // document up when present but cannot make it match unless the query has nothing
             // longer, or every word is required.
-            let (core, extra): (Vec<_>, Vec<_>) = clauses
-                .into_iter()
-                .zip(&plan.tiered)
-                .partition(|(_, c)| mode == MatchMode::All || c.alternatives.iter().any(|a| compact(a).chars().count() > 1));
-            let (mut core, extra): (Vec<_>, Vec<_>) = if core.is_empty() { (extra, Vec::new()) } else { (core, extra) };
+            let (core, extra): (Vec<_>, Vec<_>) =
+                clauses.into_iter().zip(&plan.tiered).partition(|(_, c)| {
+                    mode == MatchMode::All
+                        || c.alternatives
+                            .iter()
+                            .any(|a| compact(a).chars().count() > 1)
+                });
+            let (mut core, extra): (Vec<_>, Vec<_>) = if core.is_empty() {
+                (extra, Vec::new())
+            } else {
+                (core, extra)
+            };
             let n = core.len();
             let minimum = match mode {
                 MatchMode::All => n,
                 MatchMode::Most => n.div_ceil(2),
             };
             let core_clauses = core.drain(..).map(|(c, _)| c).collect();
-            top.push((Occur::Must, Box::new(BooleanQuery::with_minimum_required_clauses(core_clauses, minimum))));
+            top.push((
+                Occur::Must,
+                Box::new(BooleanQuery::with_minimum_required_clauses(
+                    core_clauses,
+                    minimum,
+                )),
+            ));
             top.extend(extra.into_iter().map(|(c, _)| c));
         }
         for c in &plan.required {
             top.push((Occur::Must, self.matcher(c)));
         }
         for c in &plan.adjacency {
-            top.push((Occur::Should, Box::new(BoostQuery::new(self.matcher(c), 2.0))));
+            top.push((
+                Occur::Should,
+                Box::new(BoostQuery::new(self.matcher(c), 2.0)),
+            ));
         }
         for c in &plan.excluded {
             top.push((Occur::MustNot, self.matcher(c)));
@@ -482,10 +620,20 @@ impl Engine {
     fn word_terms(&self, clause: &Clause) -> Box<dyn Query> {
         let f = &self.fields;
         let mut any: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for alt in clause.alternatives.iter().filter(|a| !a.contains(char::is_whitespace)) {
+        for alt in clause
+            .alternatives
+            .iter()
+            .filter(|a| !a.contains(char::is_whitespace))
+        {
             for (field, boost) in [(f.title, 3.0), (f.body, 1.5)] {
-                let term = TermQuery::new(Term::from_field_text(field, alt), IndexRecordOption::WithFreqs);
-                any.push((Occur::Should, Box::new(BoostQuery::new(Box::new(term), boost))));
+                let term = TermQuery::new(
+                    Term::from_field_text(field, alt),
+                    IndexRecordOption::WithFreqs,
+                );
+                any.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(Box::new(term), boost)),
+                ));
             }
         }
         Box::new(BooleanQuery::new(any))
@@ -500,11 +648,19 @@ fn substring_query(field: Field, s: &str) -> Option<Box<dyn Query>> {
         0 => None,
         1 => {
             let pattern = format!("{}.?", regex_escape(s));
-            RegexQuery::from_pattern(&pattern, field).ok().map(|q| Box::new(q) as Box<dyn Query>)
+            RegexQuery::from_pattern(&pattern, field)
+                .ok()
+                .map(|q| Box::new(q) as Box<dyn Query>)
         }
-        2 => Some(Box::new(TermQuery::new(Term::from_field_text(field, s), IndexRecordOption::WithFreqs))),
+        2 => Some(Box::new(TermQuery::new(
+            Term::from_field_text(field, s),
+            IndexRecordOption::WithFreqs,
+        ))),
         _ => {
-            let terms = bigram_cover(s).into_iter().map(|(i, g)| (i, Term::from_field_text(field, &g))).collect();
+            let terms = bigram_cover(s)
+                .into_iter()
+                .map(|(i, g)| (i, Term::from_field_text(field, &g)))
+                .collect();
             Some(Box::new(PhraseQuery::new_with_offset(terms)))
         }
     }
@@ -522,7 +678,10 @@ fn regex_escape(s: &str) -> String {
 }
 
 fn term_filter(term: Term) -> Box<dyn Query> {
-    Box::new(ConstScoreQuery::new(Box::new(TermQuery::new(term, IndexRecordOption::Basic)), 0.0))
+    Box::new(ConstScoreQuery::new(
+        Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+        0.0,
+    ))
 }
 
 impl Plan {
@@ -542,8 +701,22 @@ impl Plan {
     /// The plan in query syntax, with synonym expansions spelled out.
     fn describe(&self) -> String {
         let show = |c: &Clause| {
-            let alts: Vec<String> = c.alternatives.iter().map(|a| if c.phrase { format!("\"{a}\"") } else { a.clone() }).collect();
-            if alts.len() > 1 { format!("({})", alts.join(" OR ")) } else { alts.join("") }
+            let alts: Vec<String> = c
+                .alternatives
+                .iter()
+                .map(|a| {
+                    if c.phrase {
+                        format!("\"{a}\"")
+                    } else {
+                        a.clone()
+                    }
+                })
+                .collect();
+            if alts.len() > 1 {
+                format!("({})", alts.join(" OR "))
+            } else {
+                alts.join("")
+            }
         };
         let mut parts: Vec<String> = self.tiered.iter().chain(&self.required).map(show).collect();
         parts.extend(self.excluded.iter().map(|c| format!("-{}", show(c))));
@@ -556,13 +729,23 @@ fn parse_year(s: &str) -> Result<u32, Error> {
         .parse::<u32>()
         .ok()
         .filter(|y| (1900..=2100).contains(y))
-        .ok_or_else(|| Error::bad("bad_query", format!("year:{s} is not a year between 1900 and 2100")))
+        .ok_or_else(|| {
+            Error::bad(
+                "bad_query",
+                format!("year:{s} is not a year between 1900 and 2100"),
+            )
+        })
 }
 
 /// Parses `YYYY`, `YYYY-MM` or `YYYY-MM-DD` (also with `/` or `.`) into yyyymmdd; a partial
 /// date stands for its first day, or its last when `end` is set.
 pub fn parse_date_bound(s: &str, end: bool) -> Result<i64, Error> {
-    let bad = || Error::bad("bad_date", format!("{s:?} is not a date: use YYYY, YYYY-MM or YYYY-MM-DD"));
+    let bad = || {
+        Error::bad(
+            "bad_date",
+            format!("{s:?} is not a date: use YYYY, YYYY-MM or YYYY-MM-DD"),
+        )
+    };
     let parts: Vec<&str> = s.trim().split(['-', '/', '.']).collect();
     let num = |p: &str| p.parse::<u32>().map_err(|_| bad());
     let year = num(parts[0])?;
@@ -571,7 +754,13 @@ pub fn parse_date_bound(s: &str, end: bool) -> Result<i64, Error> {
     }
     let month = match parts.get(1) {
         Some(m) => num(m)?,
-        None => if end { 12 } else { 1 },
+        None => {
+            if end {
+                12
+            } else {
+                1
+            }
+        }
     };
     if !(1..=12).contains(&month) {
         return Err(bad());
@@ -579,7 +768,13 @@ pub fn parse_date_bound(s: &str, end: bool) -> Result<i64, Error> {
     let last_day = days_in_month(year, month);
     let day = match parts.get(2) {
         Some(d) => num(d)?,
-        None => if end { last_day } else { 1 },
+        None => {
+            if end {
+                last_day
+            } else {
+                1
+            }
+        }
     };
     if !(1..=last_day).contains(&day) {
         return Err(bad());
@@ -638,8 +833,12 @@ impl Collector for FacetCollector {
         false
     }
 
-    fn merge_fruits(&self, segments: Vec<Vec<(FacetField, HashMap<String, u64>)>>) -> tantivy::Result<Self::Fruit> {
-        let mut merged: Vec<(FacetField, HashMap<String, u64>)> = self.fields.iter().map(|f| (*f, HashMap::new())).collect();
+    fn merge_fruits(
+        &self,
+        segments: Vec<Vec<(FacetField, HashMap<String, u64>)>>,
+    ) -> tantivy::Result<Self::Fruit> {
+        let mut merged: Vec<(FacetField, HashMap<String, u64>)> =
+            self.fields.iter().map(|f| (*f, HashMap::new())).collect();
         for segment in segments {
             for (i, (_, counts)) in segment.into_iter().enumerate() {
                 for (k, v) in counts {
@@ -650,7 +849,8 @@ impl Collector for FacetCollector {
         Ok(merged
             .into_iter()
             .map(|(field, counts)| {
-                let mut list: Vec<(String, u64)> = counts.into_iter().filter(|(k, _)| !k.is_empty()).collect();
+                let mut list: Vec<(String, u64)> =
+                    counts.into_iter().filter(|(k, _)| !k.is_empty()).collect();
                 if field == FacetField::Year {
                     list.sort_by(|a, b| b.0.cmp(&a.0));
                 } else {
@@ -723,9 +923,18 @@ impl Engine {
     pub fn stats(&self) -> Result<Stats, Error> {
         let all = self.search(&SearchRequest {
             limit: Some(0),
-            facets: Some(vec![FacetField::Kind, FacetField::Respondent, FacetField::Year, FacetField::Session]),
+            facets: Some(vec![
+                FacetField::Kind,
+                FacetField::Respondent,
+                FacetField::Year,
+                FacetField::Session,
+            ]),
             ..SearchRequest::default()
         })?;
-        Ok(Stats { docs: self.num_docs(), index_bytes: self.size_bytes(), facets: all.facets })
+        Ok(Stats {
+            docs: self.num_docs(),
+            index_bytes: self.size_bytes(),
+            facets: all.facets,
+        })
     }
 }

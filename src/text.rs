@@ -46,7 +46,10 @@ mod tests {
 
     #[test]
     fn folds_full_width_digits_letters_and_space() {
-        let s: String = "ＡＢＣ１２３　ｐｍ２．５（一）".chars().map(fold_char).collect();
+        let s: String = "ＡＢＣ１２３　ｐｍ２．５（一）"
+            .chars()
+            .map(fold_char)
+            .collect();
         assert_eq!(s, "abc123 pm2.5(一)");
     }
 

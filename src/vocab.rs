@@ -144,7 +144,11 @@ impl Synonyms {
         let mut out = vec![s.to_string()];
         if let Some(alts) = self.expansions.get(s) {
             out.extend(alts.iter().cloned());
-        } else if let Some(key) = self.keys_longest_first.iter().find(|k| s.contains(k.as_str())) {
+        } else if let Some(key) = self
+            .keys_longest_first
+            .iter()
+            .find(|k| s.contains(k.as_str()))
+        {
             for alt in &self.expansions[key] {
                 out.push(s.replacen(key.as_str(), alt, 1));
             }
@@ -162,17 +166,27 @@ mod tests {
     fn groups_and_one_way_rules() {
         let syn = Synonyms::parse("# c\n发改局, 发展和改革局\n养老 => 养老服务, 敬老院\n");
         assert_eq!(syn.variants("发改局", 8), vec!["发改局", "发展和改革局"]);
-        assert_eq!(syn.variants("发展和改革局", 8), vec!["发展和改革局", "发改局"]);
+        assert_eq!(
+            syn.variants("发展和改革局", 8),
+            vec!["发展和改革局", "发改局"]
+        );
         assert_eq!(syn.variants("养老服务", 8), vec!["养老服务"]);
         assert_eq!(syn.variants("养老", 8), vec!["养老", "养老服务", "敬老院"]);
         // Inside a longer query chunk the term is replaced in place.
-        assert_eq!(syn.variants("福田区发改局", 8), vec!["福田区发改局", "福田区发展和改革局"]);
+        assert_eq!(
+            syn.variants("福田区发改局", 8),
+            vec!["福田区发改局", "福田区发展和改革局"]
+        );
     }
 
     #[test]
     fn shipped_tables_load() {
         let v = Vocab::embedded();
-        assert!(v.synonyms.len() >= 150, "{} synonym terms", v.synonyms.len());
+        assert!(
+            v.synonyms.len() >= 150,
+            "{} synonym terms",
+            v.synonyms.len()
+        );
         assert!(v.user_words.iter().any(|(w, _)| w == "新质生产力"));
         assert!(v.stopwords.contains("的"));
     }

@@ -1,43 +1,730 @@
-// TEMPORARY stand-in with the agreed API until the real ingest module lands. Not committed.
-use serde::{Deserialize, Serialize};
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+//! Reading corpus files into letters.
+//!
+//! A corpus is a directory tree of letter files (.txt, .md, .html/.htm: one letter each)
+//! and JSON Lines files (.jsonl: one record per line). Anything unusable is reported as
+//! a `Skipped` entry instead of failing the scan, so one bad file never blocks indexing.
+
+pub mod clean;
+pub mod fields;
+pub mod html;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde_json::Value;
+
+/// A reply letter with the fields the index stores.
+#[derive(
+    Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, Default, utoipa::ToSchema,
+)]
 pub struct Letter {
     pub id: String,
+    /// Never empty: record title, else the letter's heading, else proposal_title, else
+    /// the start of the text.
     pub title: String,
+    /// "建议" | "提案" | "议案" | "留言" | "other"
     pub kind: String,
     pub proposal_no: Option<String>,
     pub session: Option<String>,
+    /// Without 《》.
     pub proposal_title: Option<String>,
     pub respondent: Option<String>,
     pub addressee: Option<String>,
+    /// ISO "2024-06-12".
     pub date: Option<String>,
+    /// Cleaned text, paragraphs separated by "\n".
     pub text: String,
     pub source: Option<String>,
 }
-pub struct CorpusDoc { pub letter: Letter, pub hash: u64 }
-pub struct Skipped { pub location: String, pub reason: String }
-pub struct CorpusScan { pub docs: Vec<CorpusDoc>, pub skipped: Vec<Skipped> }
+
+/// One document read from the corpus, with a content hash for incremental indexing.
+pub struct CorpusDoc {
+    pub letter: Letter,
+    pub hash: u64,
+}
+
+/// A file or line that could not be used, and why (shown to the user).
+pub struct Skipped {
+    /// e.g. "corpus/a.jsonl:17" or "corpus/x.txt"
+    pub location: String,
+    pub reason: String,
+}
+
+pub struct CorpusScan {
+    pub docs: Vec<CorpusDoc>,
+    pub skipped: Vec<Skipped>,
+}
+
+/// Bump when cleaning/extraction changes so that incremental indexing re-indexes everything.
 pub const PARSER_VERSION: u32 = 1;
+
+/// Largest letter text accepted, in bytes.
+const MAX_TEXT_BYTES: usize = 5 * 1024 * 1024;
+/// Largest id accepted, in bytes.
+const MAX_ID_BYTES: usize = 200;
+/// Title fallback length, in chars.
+const TITLE_FALLBACK_CHARS: usize = 40;
+
 #[derive(Debug, thiserror::Error)]
-pub enum IngestError { #[error("empty text")] EmptyText, #[error("bad json: {0}")] BadJson(String) }
-pub fn content_hash(raw: &[u8]) -> u64 { xxhash_rust::xxh3::xxh3_64(raw) }
-pub fn letter_from_text(id: &str, raw: &str, source: Option<String>) -> Result<Letter, IngestError> {
-    if raw.trim().is_empty() { return Err(IngestError::EmptyText); }
-    Ok(Letter { id: id.into(), title: raw.lines().next().unwrap_or("").trim().into(), kind: "other".into(), text: raw.trim().into(), source, ..Default::default() })
+pub enum IngestError {
+    #[error("the letter has no text")]
+    EmptyText,
+    #[error("required field \"{0}\" is missing, empty or not a string")]
+    MissingField(&'static str),
+    #[error("invalid JSON: {0}")]
+    BadJson(String),
+    #[error("text is too large ({size} bytes; the limit is {limit} bytes)")]
+    TooLarge { size: u64, limit: usize },
+    #[error("invalid id {id:?}: {reason}")]
+    BadId { id: String, reason: &'static str },
+    #[error("not valid UTF-8 (first invalid byte at offset {0})")]
+    InvalidUtf8(usize),
+    #[error("cannot read: {0}")]
+    Io(String),
 }
-pub fn letter_from_json(v: &serde_json::Value) -> Result<Letter, IngestError> {
-    let s = |k: &str| v.get(k).and_then(|x| x.as_str()).map(|x| x.to_string());
-    let text = s("text").ok_or(IngestError::EmptyText)?;
-    Ok(Letter { id: s("id").ok_or(IngestError::BadJson("id".into()))?, title: s("title").unwrap_or_default(), kind: s("kind").unwrap_or("other".into()), respondent: s("respondent"), date: s("date"), proposal_no: s("proposal_no"), session: s("session"), text, source: s("source"), ..Default::default() })
-}
-pub fn scan_corpus(dir: &std::path::Path) -> std::io::Result<CorpusScan> {
-    let mut docs = vec![]; let skipped = vec![];
-    for e in std::fs::read_dir(dir)? { let p = e?.path();
-        let raw = std::fs::read(&p)?; let s = String::from_utf8_lossy(&raw).to_string();
-        match p.extension().and_then(|x| x.to_str()) {
-            Some("txt") => docs.push(CorpusDoc { letter: letter_from_text(p.file_stem().unwrap().to_str().unwrap(), &s, None).unwrap(), hash: content_hash(&raw) }),
-            Some("jsonl") => for l in s.lines() { let v: serde_json::Value = serde_json::from_str(l).unwrap(); docs.push(CorpusDoc { letter: letter_from_json(&v).unwrap(), hash: content_hash(l.as_bytes()) }) },
-            _ => {}
-        } }
+
+/// Walks `dir` recursively in sorted order and reads every letter in it.
+///
+/// Fails only if `dir` itself cannot be read; every other problem becomes a `Skipped`.
+pub fn scan_corpus(dir: &Path) -> std::io::Result<CorpusScan> {
+    let mut files = Vec::new();
+    let mut skipped = Vec::new();
+    std::fs::read_dir(dir)?;
+    collect_files(dir, dir, &mut files, &mut skipped);
+
+    let mut docs: Vec<CorpusDoc> = Vec::new();
+    let mut seen: HashMap<String, String> = HashMap::new();
+    let mut push = |doc: CorpusDoc, location: String, skipped: &mut Vec<Skipped>| {
+        if let Some(first) = seen.get(&doc.letter.id) {
+            skipped.push(Skipped {
+                location,
+                reason: format!("duplicate id {:?} (first seen at {first})", doc.letter.id),
+            });
+        } else {
+            seen.insert(doc.letter.id.clone(), location);
+            docs.push(doc);
+        }
+    };
+    for (path, rel, ext) in files {
+        let location = display_location(dir, &rel);
+        let skip = |reason: String, skipped: &mut Vec<Skipped>| {
+            skipped.push(Skipped {
+                location: location.clone(),
+                reason,
+            })
+        };
+        let limit = if ext == "jsonl" {
+            u64::MAX
+        } else {
+            MAX_TEXT_BYTES as u64
+        };
+        let bytes = match read_limited(&path, limit) {
+            Ok(b) => b,
+            Err(e) => {
+                skip(e.to_string(), &mut skipped);
+                continue;
+            }
+        };
+        if ext == "jsonl" {
+            for (n, line) in bytes.split(|&b| b == b'\n').enumerate() {
+                let line_location = format!("{location}:{}", n + 1);
+                match read_json_line(line) {
+                    Ok(None) => {}
+                    Ok(Some(doc)) => push(doc, line_location, &mut skipped),
+                    Err(e) => skipped.push(Skipped {
+                        location: line_location,
+                        reason: e.to_string(),
+                    }),
+                }
+            }
+            continue;
+        }
+        let id = rel.with_extension("");
+        let id = match id.to_str() {
+            Some(s) => s.replace(std::path::MAIN_SEPARATOR, "/"),
+            None => {
+                skip("file name is not valid UTF-8".into(), &mut skipped);
+                continue;
+            }
+        };
+        let source = Some(location.clone());
+        let result = utf8(&bytes).and_then(|text| {
+            let text = if ext == "html" || ext == "htm" {
+                html::html_to_text(text)
+            } else {
+                text.to_string()
+            };
+            letter_from_text(&id, &text, source)
+        });
+        match result {
+            Ok(letter) => push(
+                CorpusDoc {
+                    letter,
+                    hash: content_hash(&bytes),
+                },
+                location,
+                &mut skipped,
+            ),
+            Err(e) => skip(e.to_string(), &mut skipped),
+        }
+    }
     Ok(CorpusScan { docs, skipped })
+}
+
+/// Recursively lists letter files as (path, path relative to root, lowercase extension),
+/// sorted by name at each level so the scan order is deterministic.
+fn collect_files(
+    root: &Path,
+    dir: &Path,
+    files: &mut Vec<(std::path::PathBuf, std::path::PathBuf, String)>,
+    skipped: &mut Vec<Skipped>,
+) {
+    let rel_of = |p: &Path| p.strip_prefix(root).unwrap_or(p).to_path_buf();
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) => {
+            skipped.push(Skipped {
+                location: display_location(root, &rel_of(dir)),
+                reason: format!("cannot read directory: {e}"),
+            });
+            return;
+        }
+    };
+    let mut entries: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
+    entries.sort();
+    for path in entries {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if name.starts_with('.') || is_doc_file(name) {
+            continue;
+        }
+        // Symlinked directories are not followed, so a link cycle cannot loop forever.
+        let Ok(meta) = std::fs::symlink_metadata(&path) else {
+            continue;
+        };
+        if meta.is_dir() {
+            collect_files(root, &path, files, skipped);
+            continue;
+        }
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .unwrap_or_default();
+        if matches!(ext.as_str(), "txt" | "md" | "html" | "htm" | "jsonl") {
+            let rel = rel_of(&path);
+            files.push((path, rel, ext));
+        }
+    }
+}
+
+/// Project documentation that lives next to the letters and is not a letter.
+fn is_doc_file(name: &str) -> bool {
+    name == "README.md"
+        || name == "USAGE.md"
+        || (name.starts_with("SOURCES") && name.ends_with(".md"))
+}
+
+/// "corpus/a/b.txt": the root's own name followed by the relative path.
+fn display_location(root: &Path, rel: &Path) -> String {
+    let base = root
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| root.display().to_string());
+    let rel = rel
+        .to_string_lossy()
+        .replace(std::path::MAIN_SEPARATOR, "/");
+    if rel.is_empty() {
+        base
+    } else {
+        format!("{base}/{rel}")
+    }
+}
+
+/// Reads a file, refusing it if it is larger than `limit` (checked before reading).
+fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, IngestError> {
+    let meta = std::fs::metadata(path).map_err(|e| IngestError::Io(e.to_string()))?;
+    if meta.len() > limit {
+        return Err(IngestError::TooLarge {
+            size: meta.len(),
+            limit: MAX_TEXT_BYTES,
+        });
+    }
+    std::fs::read(path).map_err(|e| IngestError::Io(e.to_string()))
+}
+
+fn utf8(bytes: &[u8]) -> Result<&str, IngestError> {
+    let text = std::str::from_utf8(bytes).map_err(|e| IngestError::InvalidUtf8(e.valid_up_to()))?;
+    Ok(text.strip_prefix('\u{FEFF}').unwrap_or(text))
+}
+
+/// One JSONL line to a document; Ok(None) for blank lines.
+fn read_json_line(line: &[u8]) -> Result<Option<CorpusDoc>, IngestError> {
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let text = utf8(line)?;
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    let value: Value =
+        serde_json::from_str(text).map_err(|e| IngestError::BadJson(e.to_string()))?;
+    let letter = letter_from_json(&value)?;
+    Ok(Some(CorpusDoc {
+        letter,
+        hash: content_hash(line),
+    }))
+}
+
+/// Trims and validates an id.
+fn check_id(id: &str) -> Result<String, IngestError> {
+    let id = id.trim();
+    let bad = |reason| {
+        Err(IngestError::BadId {
+            id: id.chars().take(80).collect(),
+            reason,
+        })
+    };
+    if id.is_empty() {
+        return bad("empty");
+    }
+    if id.len() > MAX_ID_BYTES {
+        return bad("longer than 200 bytes");
+    }
+    if id.chars().any(char::is_control) {
+        return bad("contains control characters");
+    }
+    Ok(id.to_string())
+}
+
+fn check_size(text: &str) -> Result<(), IngestError> {
+    if text.len() > MAX_TEXT_BYTES {
+        return Err(IngestError::TooLarge {
+            size: text.len() as u64,
+            limit: MAX_TEXT_BYTES,
+        });
+    }
+    Ok(())
+}
+
+/// Builds a letter from raw letter text (e.g. PDF-extracted): cleans it and extracts
+/// every field.
+pub fn letter_from_text(
+    id: &str,
+    raw: &str,
+    source: Option<String>,
+) -> Result<Letter, IngestError> {
+    let id = check_id(id)?;
+    check_size(raw)?;
+    let text = clean::clean_text(raw);
+    if text.is_empty() {
+        return Err(IngestError::EmptyText);
+    }
+    let f = fields::extract_fields(&text);
+    let title = f
+        .title
+        .clone()
+        .or_else(|| f.proposal_title.clone())
+        .unwrap_or_else(|| first_chars(&text));
+    Ok(Letter {
+        id,
+        title,
+        kind: f.kind.unwrap_or_else(|| "other".into()),
+        proposal_no: f.proposal_no,
+        session: f.session,
+        proposal_title: f.proposal_title,
+        respondent: f.respondent,
+        addressee: f.addressee,
+        date: f.date,
+        text,
+        source,
+    })
+}
+
+/// Builds a letter from one JSON record; given fields win over extracted ones.
+///
+/// Fields: "id", "text" (required), "title", "respondent", "date", "kind",
+/// "proposal_no", "session", "source", "proposal_title", "addressee" (optional, trimmed,
+/// empty counts as missing). Unknown fields are ignored.
+pub fn letter_from_json(value: &Value) -> Result<Letter, IngestError> {
+    let obj = value
+        .as_object()
+        .ok_or_else(|| IngestError::BadJson("a record must be a JSON object".into()))?;
+    let get = |key: &str| -> Option<String> {
+        let s = match obj.get(key)? {
+            Value::String(s) => s.trim().to_string(),
+            // Numbers appear for proposal numbers in some exports.
+            Value::Number(n) => n.to_string(),
+            _ => return None,
+        };
+        (!s.is_empty()).then_some(s)
+    };
+    let id = match obj.get("id") {
+        Some(Value::String(s)) => s.as_str(),
+        Some(Value::Number(_)) => &get("id").unwrap_or_default(),
+        _ => return Err(IngestError::MissingField("id")),
+    };
+    let id = check_id(id)?;
+    let raw = match obj.get("text") {
+        Some(Value::String(s)) if !s.trim().is_empty() => s,
+        _ => return Err(IngestError::MissingField("text")),
+    };
+    let source = get("source");
+    let mut letter = letter_from_text(&id, raw, source)?;
+    if let Some(title) = get("title") {
+        letter.title = title;
+    }
+    if let Some(kind) = get("kind") {
+        letter.kind = normalize_kind(&kind);
+    }
+    // A given date that cannot be read as a date is dropped in favour of the extracted
+    // one, so that every stored date is ISO and date filters stay meaningful.
+    if let Some(date) = get("date").and_then(|d| fields::parse_cn_date(&d)) {
+        letter.date = Some(date);
+    }
+    let fill = |slot: &mut Option<String>, key: &str| {
+        if let Some(v) = get(key) {
+            *slot = Some(v);
+        }
+    };
+    fill(&mut letter.proposal_no, "proposal_no");
+    fill(&mut letter.session, "session");
+    fill(&mut letter.respondent, "respondent");
+    fill(&mut letter.addressee, "addressee");
+    if let Some(t) = get("proposal_title") {
+        let t = t.trim_start_matches('《').trim_end_matches('》').trim();
+        if !t.is_empty() {
+            letter.proposal_title = Some(t.to_string());
+        }
+    }
+    Ok(letter)
+}
+
+/// Maps a given kind onto the fixed set of kinds.
+fn normalize_kind(kind: &str) -> String {
+    let k = match kind {
+        "建议" | "提案" | "议案" | "留言" | "other" => kind,
+        k if k.contains("提案") => "提案",
+        k if k.contains("议案") => "议案",
+        k if k.contains("建议") => "建议",
+        k if k.contains("留言") => "留言",
+        _ => "other",
+    };
+    k.to_string()
+}
+
+fn first_chars(text: &str) -> String {
+    let first = text.lines().next().unwrap_or("");
+    first.chars().take(TITLE_FALLBACK_CHARS).collect()
+}
+
+/// Content hash: xxh3 of PARSER_VERSION and the raw bytes the letter came from.
+pub fn content_hash(raw: &[u8]) -> u64 {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    h.update(&PARSER_VERSION.to_le_bytes());
+    h.update(raw);
+    h.digest()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A fresh directory under the system temp dir, removed on drop.
+    struct TempDir(std::path::PathBuf);
+
+    impl TempDir {
+        fn new(tag: &str) -> TempDir {
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos());
+            let dir = std::env::temp_dir().join(format!(
+                "reply-search-ingest-{tag}-{}-{nanos}",
+                std::process::id()
+            ));
+            std::fs::create_dir_all(&dir).unwrap();
+            TempDir(dir)
+        }
+    }
+
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    const LETTER: &str = "关于县十六届人大一次会议第3号建议的答复\n王孝友代表:\n你提出的关于加固河堤的建议收悉。现答复如下:\n已列入规划。\n舒城县水利局\n2012年6月18日\n";
+
+    #[test]
+    fn scan_reports_good_and_bad_files() {
+        let tmp = TempDir::new("scan");
+        let root = tmp.0.join("corpus");
+        std::fs::create_dir_all(root.join("nested/deeper")).unwrap();
+        std::fs::create_dir_all(root.join(".hidden")).unwrap();
+        let write = |rel: &str, bytes: &[u8]| std::fs::write(root.join(rel), bytes).unwrap();
+        write("a.txt", LETTER.as_bytes());
+        write(
+            "nested/deeper/b.md",
+            "李四委员:\n您的提案收悉。\n".as_bytes(),
+        );
+        write(
+            "c.html",
+            "<html><head><title>x</title></head><body><p>张三代表:</p><p>您的建议收悉。</p></body></html>".as_bytes(),
+        );
+        let jsonl = [
+            r#"{"id": "j1", "text": "赵六代表:\n您的建议收悉。", "date": "2024年6月12日", "extra": 1}"#,
+            r#"{"id": "j2", "text": "#,
+            r#"{"id": "j3", "title": "no text"}"#,
+            "",
+            r#"{"id": "a", "text": "重复的编号。"}"#,
+            r#"{"id": "j1", "text": "again"}"#,
+        ]
+        .join("\n");
+        write("d.jsonl", jsonl.as_bytes());
+        write("bad.txt", b"\xE7\xA6\x8F\xFF\xFE bytes");
+        write("empty.txt", b"");
+        write("blank.md", b"  \n\n ");
+        write("README.md", b"# not a letter");
+        write("SOURCES-2024.md", b"not a letter");
+        write("notes.pdf", b"%PDF ignored");
+        write(".hidden/h.txt", LETTER.as_bytes());
+        write(".dotfile.txt", LETTER.as_bytes());
+
+        let scan = scan_corpus(&root).unwrap();
+        let ids: Vec<&str> = scan.docs.iter().map(|d| d.letter.id.as_str()).collect();
+        assert_eq!(ids, ["a", "c", "j1", "nested/deeper/b"]);
+        let a = &scan.docs[0].letter;
+        assert_eq!(a.kind, "建议");
+        assert_eq!(a.proposal_no.as_deref(), Some("3"));
+        assert_eq!(a.respondent.as_deref(), Some("舒城县水利局"));
+        assert_eq!(a.date.as_deref(), Some("2012-06-18"));
+        assert_eq!(a.source.as_deref(), Some("corpus/a.txt"));
+        assert_eq!(a.title, "关于县十六届人大一次会议第3号建议的答复");
+        assert_eq!(scan.docs[0].hash, content_hash(LETTER.as_bytes()));
+        let c = &scan.docs[1].letter;
+        assert_eq!(c.text, "张三代表:\n您的建议收悉。");
+        assert_eq!(c.addressee.as_deref(), Some("张三代表"));
+        let j1 = &scan.docs[2].letter;
+        assert_eq!(j1.date.as_deref(), Some("2024-06-12"));
+        assert_eq!(j1.title, "赵六代表:");
+
+        let skipped: Vec<(&str, &str)> = scan
+            .skipped
+            .iter()
+            .map(|s| (s.location.as_str(), s.reason.as_str()))
+            .collect();
+        let expect = [
+            ("corpus/bad.txt", "not valid UTF-8"),
+            ("corpus/blank.md", "no text"),
+            ("corpus/d.jsonl:2", "invalid JSON"),
+            ("corpus/d.jsonl:3", "\"text\""),
+            (
+                "corpus/d.jsonl:5",
+                "duplicate id \"a\" (first seen at corpus/a.txt)",
+            ),
+            (
+                "corpus/d.jsonl:6",
+                "duplicate id \"j1\" (first seen at corpus/d.jsonl:1)",
+            ),
+            ("corpus/empty.txt", "no text"),
+        ];
+        assert_eq!(skipped.len(), expect.len(), "{skipped:?}");
+        for ((loc, reason), (want_loc, want_reason)) in skipped.iter().zip(expect) {
+            assert_eq!(*loc, want_loc);
+            assert!(reason.contains(want_reason), "{loc}: {reason}");
+        }
+    }
+
+    #[test]
+    fn scan_of_missing_dir_is_an_error() {
+        let tmp = TempDir::new("missing");
+        assert!(scan_corpus(&tmp.0.join("nope")).is_err());
+    }
+
+    #[test]
+    fn scan_real_corpus() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+        if !dir.is_dir() {
+            return;
+        }
+        let scan = scan_corpus(&dir).unwrap();
+        assert_eq!(scan.docs.len(), 254);
+        assert!(scan.skipped.is_empty());
+        for d in &scan.docs {
+            let l = &d.letter;
+            assert!(!l.title.is_empty() && !l.text.is_empty(), "{}", l.id);
+            assert!(["建议", "提案", "议案", "留言", "other"].contains(&l.kind.as_str()));
+        }
+    }
+
+    #[test]
+    fn json_given_fields_win_and_are_normalised() {
+        let v = serde_json::json!({
+            "id": "  x1 ",
+            "title": " 给定标题 ",
+            "text": "周常委:\n您提出的《关于致力形成优势生产力的建议》收悉。\n某某局\n2024年6月12日",
+            "date": "2024/6/13",
+            "respondent": "",
+            "proposal_no": 20240294,
+            "proposal_title": "《关于别的的建议》",
+            "kind": "人大代表建议",
+            "unknown": {"nested": true}
+        });
+        let l = letter_from_json(&v).unwrap();
+        assert_eq!(l.id, "x1");
+        assert_eq!(l.title, "给定标题");
+        assert_eq!(l.date.as_deref(), Some("2024-06-13"));
+        assert_eq!(l.respondent.as_deref(), Some("某某局"));
+        assert_eq!(l.proposal_no.as_deref(), Some("20240294"));
+        assert_eq!(l.proposal_title.as_deref(), Some("关于别的的建议"));
+        assert_eq!(l.kind, "建议");
+        assert_eq!(l.addressee.as_deref(), Some("周常委"));
+
+        let bad_date =
+            serde_json::json!({"id": "x", "text": "正文。\n2020年1月2日", "date": "someday"});
+        assert_eq!(
+            letter_from_json(&bad_date).unwrap().date.as_deref(),
+            Some("2020-01-02")
+        );
+    }
+
+    #[test]
+    fn json_errors() {
+        let err = |v: serde_json::Value| letter_from_json(&v).unwrap_err();
+        assert!(matches!(
+            err(serde_json::json!([1])),
+            IngestError::BadJson(_)
+        ));
+        assert!(matches!(
+            err(serde_json::json!({"text": "t"})),
+            IngestError::MissingField("id")
+        ));
+        assert!(matches!(
+            err(serde_json::json!({"id": "a", "text": " "})),
+            IngestError::MissingField("text")
+        ));
+        assert!(matches!(
+            err(serde_json::json!({"id": "a", "text": 5})),
+            IngestError::MissingField("text")
+        ));
+        assert!(matches!(
+            err(serde_json::json!({"id": " ", "text": "t"})),
+            IngestError::BadId { .. }
+        ));
+        assert!(matches!(
+            err(serde_json::json!({"id": "a\u{1}", "text": "t"})),
+            IngestError::BadId { .. }
+        ));
+        let long = "i".repeat(201);
+        assert!(matches!(
+            err(serde_json::json!({"id": long, "text": "t"})),
+            IngestError::BadId { .. }
+        ));
+        assert!(matches!(
+            err(serde_json::json!({"id": "a", "text": "- 3 -"})),
+            IngestError::EmptyText
+        ));
+    }
+
+    #[test]
+    fn text_limits_and_fallback_title() {
+        let big = "字".repeat(MAX_TEXT_BYTES / 3 + 1);
+        assert!(matches!(
+            letter_from_text("big", &big, None),
+            Err(IngestError::TooLarge { .. })
+        ));
+        let l = letter_from_text("t", "没有标题的一段很长的正文内容,一直写下去直到超过四十个字符为止,这样就能检验截断的效果了。", None).unwrap();
+        assert_eq!(l.title.chars().count(), 40);
+        assert_eq!(l.kind, "other");
+        let e = IngestError::TooLarge { size: 6, limit: 5 };
+        assert_eq!(
+            e.to_string(),
+            "text is too large (6 bytes; the limit is 5 bytes)"
+        );
+    }
+
+    #[test]
+    fn hash_depends_on_version_and_bytes() {
+        assert_eq!(content_hash(b"abc"), content_hash(b"abc"));
+        assert_ne!(content_hash(b"abc"), content_hash(b"abd"));
+        assert_ne!(content_hash(b""), xxhash_rust::xxh3::xxh3_64(b""));
+    }
+
+    /// Agreement of extraction (text only) with the fields the corpus records give.
+    /// Run with `cargo test accuracy_report -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn accuracy_report() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            return;
+        };
+        let mut files: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
+        files.sort();
+        let fields = ["respondent", "date", "proposal_no", "session"];
+        // given, extracted Some, exact, loose, wrong
+        let mut stats = [[0usize; 5]; 4];
+        let show = std::env::var("SHOW_MISMATCH").is_ok();
+        for f in files
+            .iter()
+            .filter(|f| f.extension().is_some_and(|e| e == "jsonl"))
+        {
+            let data = std::fs::read_to_string(f).unwrap();
+            for line in data.lines() {
+                let v: Value = serde_json::from_str(line).unwrap();
+                let text = clean::clean_text(v["text"].as_str().unwrap());
+                let e = fields::extract_fields(&text);
+                let got = [&e.respondent, &e.date, &e.proposal_no, &e.session];
+                for (k, name) in fields.iter().enumerate() {
+                    let Some(given) = v[name].as_str().filter(|s| !s.is_empty()) else {
+                        continue;
+                    };
+                    stats[k][0] += 1;
+                    let Some(got) = got[k] else { continue };
+                    stats[k][1] += 1;
+                    if got == given {
+                        stats[k][2] += 1;
+                    } else if loose_eq(name, got, given) {
+                        stats[k][3] += 1;
+                    } else {
+                        stats[k][4] += 1;
+                        if show {
+                            println!("{} {name}: got {got:?} given {given:?}", v["id"]);
+                        }
+                    }
+                }
+            }
+        }
+        for (k, name) in fields.iter().enumerate() {
+            let [given, some, exact, loose, wrong] = stats[k];
+            println!(
+                "{name:12} given {given:3} | extracted {some:3} | exact {exact:3} | loose {loose:3} | disagree {wrong:3} | None {}",
+                given - some
+            );
+        }
+    }
+
+    /// Equality up to the normalisations the crawler applied to given values: leading
+    /// zeros, abbreviated session wording, and the place prefix it added or dropped.
+    fn loose_eq(field: &str, got: &str, given: &str) -> bool {
+        match field {
+            "proposal_no" => got.trim_start_matches('0') == given.trim_start_matches('0'),
+            "respondent" => got.ends_with(given) || given.ends_with(got),
+            // Same body (人大/政协) and the same 届 and 次 numbers: the crawler rewrote
+            // the wording and place of most given sessions.
+            "session" => {
+                let key = |s: &str| {
+                    let re = regex::Regex::new(
+                        r"([一二三四五六七八九十]+)届.*?([一二三四五六七八九十]+)次",
+                    )
+                    .unwrap();
+                    let c = re.captures(s)?;
+                    Some((
+                        s.contains("政协") || s.contains("政治协商"),
+                        c[1].to_string(),
+                        c[2].to_string(),
+                    ))
+                };
+                key(got).is_some() && key(got) == key(given)
+            }
+            _ => false,
+        }
+    }
 }

@@ -1,0 +1,232 @@
+//! "Has this been asked before?": documents similar to a stored one or to pasted text, by a
+//! more-like-this over the text's most distinctive words (tf-idf over the word fields, title
+//! words counted double), with the source document excluded and the usual filters.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::schema::IndexRecordOption;
+use tantivy::tokenizer::{TokenStream, Tokenizer};
+use tantivy::{Score, Term};
+
+use crate::analysis::WordTokenizer;
+use crate::error::Error;
+use crate::highlight;
+use crate::index::Engine;
+
+/// Words kept from the source text.
+const MAX_QUERY_TERMS: usize = 30;
+/// Longest pasted text considered, in chars (the rest adds little and costs time).
+pub const MAX_TEXT_CHARS: usize = 20_000;
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct SimilarRequest {
+    /// Pasted text of a proposal or letter (for POST /api/similar).
+    pub text: String,
+    /// Hits to return (1–50, default 5).
+    pub limit: Option<usize>,
+    pub kind: Option<String>,
+    pub respondent: Option<String>,
+    pub year: Option<u32>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SimilarHit {
+    pub id: String,
+    pub title: String,
+    pub kind: String,
+    pub respondent: Option<String>,
+    pub date: Option<String>,
+    pub proposal_no: Option<String>,
+    pub score: f32,
+    /// The distinctive words this document shares with the source.
+    pub shared_terms: Vec<String>,
+    /// Escaped text with the shared words in `<mark>`.
+    pub snippet: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SimilarResponse {
+    /// The source document's id, when searching by id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The distinctive words the search used, most distinctive first.
+    pub terms: Vec<String>,
+    pub took_ms: f64,
+    pub hits: Vec<SimilarHit>,
+}
+
+impl Engine {
+    /// Documents most similar to the stored document `id` (itself excluded).
+    pub fn similar_to_id(&self, id: &str, req: &SimilarRequest) -> Result<SimilarResponse, Error> {
+        let letter = self
+            .get(id)?
+            .ok_or_else(|| Error::NotFound(id.to_string()))?;
+        let title = format!(
+            "{} {}",
+            letter.title,
+            letter.proposal_title.as_deref().unwrap_or("")
+        );
+        let mut response = self.similar(&title, &letter.text, Some(id), req)?;
+        response.id = Some(id.to_string());
+        Ok(response)
+    }
+
+    /// Documents most similar to a pasted text.
+    pub fn similar_to_text(&self, req: &SimilarRequest) -> Result<SimilarResponse, Error> {
+        if req.text.trim().is_empty() {
+            return Err(Error::bad(
+                "empty_text",
+                "text is empty: paste the proposal or letter to compare",
+            ));
+        }
+        let text: String = req.text.chars().take(MAX_TEXT_CHARS).collect();
+        self.similar("", &text, None, req)
+    }
+
+    fn similar(
+        &self,
+        title: &str,
+        body: &str,
+        exclude: Option<&str>,
+        req: &SimilarRequest,
+    ) -> Result<SimilarResponse, Error> {
+        let started = std::time::Instant::now();
+        let limit = req.limit.unwrap_or(5);
+        if !(1..=50).contains(&limit) {
+            return Err(Error::bad("bad_limit", "limit must be between 1 and 50"));
+        }
+        let terms = self.distinctive_terms(title, body);
+        let f = &self.fields;
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for (term, weight) in &terms {
+            for (field, boost) in [(f.body, 1.0), (f.title, 2.0)] {
+                let q = TermQuery::new(
+                    Term::from_field_text(field, term),
+                    IndexRecordOption::WithFreqs,
+                );
+                clauses.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(Box::new(q), weight * boost)),
+                ));
+            }
+        }
+        if clauses.is_empty() {
+            return Ok(SimilarResponse {
+                id: None,
+                terms: Vec::new(),
+                took_ms: 0.0,
+                hits: Vec::new(),
+            });
+        }
+        let mut top: Vec<(Occur, Box<dyn Query>)> =
+            vec![(Occur::Must, Box::new(BooleanQuery::new(clauses)))];
+        if let Some(id) = exclude {
+            top.push((
+                Occur::MustNot,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(f.id, id),
+                    IndexRecordOption::Basic,
+                )),
+            ));
+        }
+        let filter = |field, value: &str| -> (Occur, Box<dyn Query>) {
+            (
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(field, value.trim()),
+                    IndexRecordOption::Basic,
+                )),
+            )
+        };
+        if let Some(k) = req.kind.as_deref().filter(|s| !s.trim().is_empty()) {
+            top.push(filter(f.kind, k));
+        }
+        if let Some(r) = req.respondent.as_deref().filter(|s| !s.trim().is_empty()) {
+            top.push(filter(f.respondent, r));
+        }
+        if let Some(y) = req.year {
+            top.push((
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_u64(f.year, y as u64),
+                    IndexRecordOption::Basic,
+                )),
+            ));
+        }
+        let query = BooleanQuery::new(top);
+        let searcher = self.reader.searcher();
+        let found = searcher.search(&query, &TopDocs::with_limit(limit).order_by_score())?;
+        let term_list: Vec<String> = terms.iter().map(|(t, _)| t.clone()).collect();
+        let mut hits = Vec::with_capacity(found.len());
+        for (score, address) in found {
+            let letter = self.letter_at(&searcher, address)?;
+            let shared: Vec<String> = term_list
+                .iter()
+                .filter(|t| {
+                    !highlight::match_ranges(&letter.text, std::slice::from_ref(*t)).is_empty()
+                })
+                .cloned()
+                .collect();
+            let needles = highlight::needles(shared.iter().map(String::as_str));
+            hits.push(SimilarHit {
+                snippet: highlight::snippet(&letter.text, &needles, 160),
+                id: letter.id,
+                title: letter.title,
+                kind: letter.kind,
+                respondent: letter.respondent,
+                date: letter.date,
+                proposal_no: letter.proposal_no,
+                score,
+                shared_terms: shared,
+            });
+        }
+        Ok(SimilarResponse {
+            id: None,
+            terms: term_list,
+            took_ms: (started.elapsed().as_secs_f64() * 1e5).round() / 100.0,
+            hits,
+        })
+    }
+
+    /// The words of the text that best tell it apart: tf × idf over the body field, words of
+    /// two or more chars that are not stopwords or bare numbers; title words count double.
+    fn distinctive_terms(&self, title: &str, body: &str) -> Vec<(String, Score)> {
+        let mut tf: HashMap<String, f32> = HashMap::new();
+        let mut tokenizer = WordTokenizer::new(self.analyzer.clone());
+        for (text, weight) in [(title, 2.0), (body, 1.0)] {
+            let mut stream = tokenizer.token_stream(text);
+            while let Some(t) = stream.next() {
+                if t.text.chars().count() >= 2
+                    && !t.text.chars().all(|c| c.is_ascii_digit())
+                    && !self.analyzer.vocab.stopwords.contains(&t.text)
+                {
+                    *tf.entry(t.text.clone()).or_default() += weight;
+                }
+            }
+        }
+        let searcher = self.reader.searcher();
+        let n = searcher.num_docs().max(1) as f32;
+        let mut scored: Vec<(String, Score)> = tf
+            .into_iter()
+            .filter_map(|(term, freq)| {
+                let df = searcher
+                    .doc_freq(&Term::from_field_text(self.fields.body, &term))
+                    .unwrap_or(0) as f32;
+                // Words in no other document cannot find anything; words in most documents
+                // (答复, 建议) cannot tell documents apart.
+                if df < 1.0 || (n >= 20.0 && df > n * 0.5) {
+                    return None;
+                }
+                let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
+                Some((term, (1.0 + freq.ln()) * idf))
+            })
+            .collect();
+        scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        scored.truncate(MAX_QUERY_TERMS);
+        scored
+    }
+}

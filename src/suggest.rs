@@ -1,0 +1,143 @@
+//! Completions for the search box: known vocabulary and frequent title words that start
+//! with what was typed (most documents first), then titles containing it.
+
+use serde::Serialize;
+use tantivy::Term;
+
+use crate::analysis::{compact, normalize};
+use crate::error::Error;
+use crate::index::Engine;
+
+pub const MAX_SUGGESTIONS: usize = 20;
+const MAX_PREFIX_CHARS: usize = 50;
+
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
+pub struct Suggestion {
+    pub text: String,
+    /// `term` (a word or phrase to search for) or `title` (a document's title).
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// Documents containing the term (for terms).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub docs: Option<u64>,
+    /// The document (for titles).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+}
+
+/// Suggestion candidates for one reader generation.
+pub struct Suggester {
+    /// (normalised term, display term, documents), sorted by normalised term.
+    terms: Vec<(String, String, u64)>,
+    /// (compacted title, title, id), in index order.
+    titles: Vec<(String, String, String)>,
+    /// The searcher generation this was built from.
+    pub generation: u64,
+}
+
+impl Suggester {
+    pub fn build(engine: &Engine) -> Result<Suggester, Error> {
+        let searcher = engine.reader.searcher();
+        let f = &engine.fields;
+        let mut candidates: Vec<String> = engine
+            .analyzer
+            .vocab
+            .user_words
+            .iter()
+            .map(|(w, _)| w.clone())
+            .collect();
+        candidates.extend(engine.analyzer.vocab.synonyms.all_terms().cloned());
+        let mut titles = Vec::new();
+        for segment in searcher.segment_readers() {
+            // Words that occur in titles are what users look for.
+            let inverted = segment.inverted_index(f.title)?;
+            let mut stream = inverted.terms().stream()?;
+            while stream.advance() {
+                if let Ok(word) = std::str::from_utf8(stream.key())
+                    && word.chars().count() >= 2
+                    && !word.chars().all(|c| c.is_ascii_digit())
+                {
+                    candidates.push(word.to_string());
+                }
+            }
+        }
+        for address in searcher.search(
+            &tantivy::query::AllQuery,
+            &tantivy::collector::DocSetCollector,
+        )? {
+            let letter = engine.letter_at(&searcher, address)?;
+            titles.push((compact(&letter.title), letter.title, letter.id));
+        }
+        candidates.sort();
+        candidates.dedup();
+        let mut terms: Vec<(String, String, u64)> = candidates
+            .into_iter()
+            .filter_map(|t| {
+                let key = normalize(&t);
+                let docs = searcher
+                    .doc_freq(&Term::from_field_text(f.body, &key))
+                    .unwrap_or(0)
+                    + searcher
+                        .doc_freq(&Term::from_field_text(f.title, &key))
+                        .unwrap_or(0);
+                (docs > 0).then_some((key, t, docs))
+            })
+            .collect();
+        terms.sort_by(|a, b| a.0.cmp(&b.0));
+        terms.dedup_by(|a, b| a.0 == b.0);
+        titles.sort_by(|a, b| a.1.cmp(&b.1));
+        Ok(Suggester {
+            terms,
+            titles,
+            generation: searcher.generation().generation_id(),
+        })
+    }
+
+    pub fn suggest(&self, prefix: &str, limit: usize) -> Vec<Suggestion> {
+        let key: String = normalize(prefix.trim())
+            .chars()
+            .take(MAX_PREFIX_CHARS)
+            .collect();
+        if key.is_empty() || limit == 0 {
+            return Vec::new();
+        }
+        let start = self
+            .terms
+            .partition_point(|(t, _, _)| t.as_str() < key.as_str());
+        let mut terms: Vec<&(String, String, u64)> = self.terms[start..]
+            .iter()
+            .take_while(|(t, _, _)| t.starts_with(&key))
+            .filter(|(t, _, _)| *t != key)
+            .collect();
+        terms.sort_by(|a, b| {
+            b.2.cmp(&a.2)
+                .then(a.0.chars().count().cmp(&b.0.chars().count()))
+        });
+        let mut out: Vec<Suggestion> = terms
+            .into_iter()
+            .take(limit.div_ceil(2).max(limit.saturating_sub(3)))
+            .map(|(_, display, docs)| Suggestion {
+                text: display.clone(),
+                kind: "term",
+                docs: Some(*docs),
+                id: None,
+            })
+            .collect();
+        let needle = compact(&key);
+        for (compacted, title, id) in &self.titles {
+            if out.len() >= limit {
+                break;
+            }
+            if compacted.contains(&needle) {
+                out.push(Suggestion {
+                    text: title.clone(),
+                    kind: "title",
+                    docs: None,
+                    id: Some(id.clone()),
+                });
+            }
+        }
+        out.truncate(limit);
+        out
+    }
+}
