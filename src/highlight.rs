@@ -172,10 +172,17 @@ pub fn snippet(text: &str, needles: &[String], max_chars: usize) -> String {
             best = Some((seen.len(), count, start));
         }
     }
-    let start = best.map_or(0, |(_, _, s)| s);
+    let mut start = best.map_or(0, |(_, _, s)| s);
     let mut end = step_chars(text, start, max_chars as isize);
+    if end == text.len() {
+        // Near the end: use the whole budget by starting earlier.
+        start = step_chars(text, end, -(max_chars as isize));
+    }
     let marks = merge(occurrences.into_iter().map(|(r, _)| r).collect());
-    // Never cut a mark in half at the end of the window.
+    // Never cut a mark in half at either end of the window.
+    if let Some(m) = marks.iter().find(|m| m.start < start && m.end > start) {
+        start = m.start;
+    }
     if let Some(m) = marks.iter().find(|m| m.start < end && m.end > end) {
         end = m.end;
     }

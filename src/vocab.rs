@@ -149,7 +149,12 @@ impl Synonyms {
             .iter()
             .find(|k| s.contains(k.as_str()))
         {
-            for alt in &self.expansions[key] {
+            // An alternative the string already holds (养老 => 养老服务 inside 养老服务)
+            // would only produce a doubled form.
+            for alt in self.expansions[key]
+                .iter()
+                .filter(|a| !s.contains(a.as_str()))
+            {
                 out.push(s.replacen(key.as_str(), alt, 1));
             }
         }
@@ -165,12 +170,13 @@ mod tests {
     #[test]
     fn groups_and_one_way_rules() {
         let syn = Synonyms::parse("# c\n发改局, 发展和改革局\n养老 => 养老服务, 敬老院\n");
+        // Regression: the one-way rule must not turn 养老服务 into 养老服务服务.
         assert_eq!(syn.variants("发改局", 8), vec!["发改局", "发展和改革局"]);
         assert_eq!(
             syn.variants("发展和改革局", 8),
             vec!["发展和改革局", "发改局"]
         );
-        assert_eq!(syn.variants("养老服务", 8), vec!["养老服务"]);
+        assert_eq!(syn.variants("养老服务", 8), vec!["养老服务", "敬老院服务"]);
         assert_eq!(syn.variants("养老", 8), vec!["养老", "养老服务", "敬老院"]);
         // Inside a longer query chunk the term is replaced in place.
         assert_eq!(

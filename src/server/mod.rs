@@ -160,17 +160,18 @@ fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
 
 /// The whole application.
 pub fn app(state: AppState) -> Router {
-    let reads = api::read_routes();
+    // The 405 fallback is set on each part before CORS wraps the reads, so a preflight
+    // OPTIONS request reaches the CORS layer instead of the fallback.
+    let reads = api::read_routes().method_not_allowed_fallback(api::method_not_allowed);
     let reads = match cors_layer(&state.options.cors_origins) {
         Some(cors) => reads.layer(cors),
         None => reads,
     };
     Router::new()
         .merge(reads)
-        .merge(api::write_routes())
-        .merge(pages::routes())
+        .merge(api::write_routes().method_not_allowed_fallback(api::method_not_allowed))
+        .merge(pages::routes().method_not_allowed_fallback(api::method_not_allowed))
         .fallback(api::not_found)
-        .method_not_allowed_fallback(api::method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(

@@ -1,0 +1,520 @@
+//! The HTTP API through `app(state).oneshot(...)`: every route, its errors, write
+//! permissions, CORS, escaping, the OpenAPI description, and one real server on loopback.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use reply_search::ingest::Letter;
+use reply_search::server::{ServerOptions, Shared, app};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+const KEY: &str = "test-admin-key";
+
+fn router(options: ServerOptions) -> axum::Router {
+    app(Shared::new(common::corpus_engine(), options))
+}
+
+fn writable() -> axum::Router {
+    router(ServerOptions {
+        admin_key: Some(KEY.into()),
+        ..Default::default()
+    })
+}
+
+async fn call(
+    app: &axum::Router,
+    request: Request<Body>,
+) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+    let response = app.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .unwrap()
+        .to_bytes()
+        .to_vec();
+    (status, headers, body)
+}
+
+async fn get(app: &axum::Router, uri: &str) -> (StatusCode, Value) {
+    let (status, _, body) = call(app, Request::get(uri).body(Body::empty()).unwrap()).await;
+    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+}
+
+fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// An error response: 4xx with the documented body shape.
+fn assert_error(status: StatusCode, body: &Value, expected: StatusCode, code: &str) {
+    assert_eq!(status, expected, "{body}");
+    assert_eq!(body["error"]["code"], code, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn search_get_and_post_answer_the_same() {
+    let app = router(ServerOptions::default());
+    let (status, body) = get(
+        &app,
+        &format!("/api/search?q={}&limit=3", enc("新质生产力")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let hit = &body["hits"][0];
+    // The public shape of a hit, pinned (score and timing vary, so they are checked apart).
+    assert!(hit["score"].as_f64().unwrap() > 0.0 && body["took_ms"].as_f64().is_some());
+    let mut pinned = hit.clone();
+    pinned.as_object_mut().unwrap().remove("score");
+    pinned.as_object_mut().unwrap().remove("snippet");
+    assert_eq!(
+        pinned,
+        json!({"id": common::FUTIAN, "title": "福田区发展和改革局对福田区八届人大四次会议第20240294号建议的答复函",
+               "title_html": "福田区发展和改革局对福田区八届人大四次会议第20240294号建议的答复函",
+               "kind": "建议", "respondent": "福田区发展和改革局", "date": "2024-06-12", "proposal_no": "20240294",
+               "session": "深圳市福田区第八届人民代表大会第四次会议", "matched_terms": 1})
+    );
+    assert!(
+        hit["snippet"]
+            .as_str()
+            .unwrap()
+            .contains("<mark>新质生产力</mark>")
+    );
+    assert_eq!(body["total"], 1);
+    assert_eq!(
+        body["facets"]["respondent"],
+        json!({"福田区发展和改革局": 1})
+    );
+    assert_eq!(body["facets"]["year"], json!({"2024": 1}));
+
+    let request = Request::post("/api/search")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(
+            json!({"q": "新质生产力", "limit": 3}).to_string(),
+        ))
+        .unwrap();
+    let (status, _, posted) = call(&app, request).await;
+    assert_eq!(status, StatusCode::OK);
+    let posted: Value = serde_json::from_slice(&posted).unwrap();
+    assert_eq!(posted["hits"][0]["id"], body["hits"][0]["id"]);
+    assert_eq!(posted["total"], body["total"]);
+}
+
+#[tokio::test]
+async fn bad_requests_get_json_errors() {
+    let app = router(ServerOptions::default());
+    for (uri, code) in [
+        ("/api/search?q=a&limit=abc", "bad_parameter"),
+        ("/api/search?q=a&limit=-1", "bad_parameter"),
+        ("/api/search?q=a&limit=101", "bad_limit"),
+        ("/api/search?q=a&offset=99999999", "bad_offset"),
+        ("/api/search?q=a&facets=colour", "bad_facet"),
+        ("/api/search?q=a&from=2024-02-30", "bad_date"),
+        ("/api/search?q=a&year=3000", "bad_year"),
+        ("/api/search?q=a&sort=sideways", "bad_parameter"),
+        ("/api/suggest?q=a&limit=0", "bad_limit"),
+    ] {
+        let (status, body) = get(&app, uri).await;
+        assert_error(status, &body, StatusCode::BAD_REQUEST, code);
+    }
+    let long = enc(&"字".repeat(1001));
+    let (status, body) = get(&app, &format!("/api/search?q={long}")).await;
+    assert_error(status, &body, StatusCode::BAD_REQUEST, "bad_query");
+    let (status, body) = get(&app, "/api/docs/no-such-doc").await;
+    assert_error(status, &body, StatusCode::NOT_FOUND, "not_found");
+    let (status, body) = get(&app, "/api/docs/no-such-doc/similar").await;
+    assert_error(status, &body, StatusCode::NOT_FOUND, "not_found");
+    let (status, body) = get(&app, "/api/docs/a%00b").await;
+    assert_error(status, &body, StatusCode::BAD_REQUEST, "bad_id");
+    let (status, body) = get(&app, "/api/no-such-route").await;
+    assert_error(status, &body, StatusCode::NOT_FOUND, "no_route");
+
+    let post = |body: &'static str, content_type: &'static str| {
+        Request::post("/api/search")
+            .header(header::CONTENT_TYPE, content_type)
+            .body(Body::from(body))
+            .unwrap()
+    };
+    for (request, status, code) in [
+        (
+            post("{not json", "application/json"),
+            StatusCode::BAD_REQUEST,
+            "bad_body",
+        ),
+        (
+            post(r#"{"q": "a", "bogus": 1}"#, "application/json"),
+            StatusCode::BAD_REQUEST,
+            "bad_body",
+        ),
+        (
+            post(r#"{"q": 5}"#, "application/json"),
+            StatusCode::BAD_REQUEST,
+            "bad_body",
+        ),
+        (
+            post(r#"{"q": "a"}"#, "text/plain"),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "bad_body",
+        ),
+    ] {
+        let (got, _, body) = call(&app, request).await;
+        assert_error(got, &serde_json::from_slice(&body).unwrap(), status, code);
+    }
+    let huge = Request::post("/api/similar")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(format!(
+            r#"{{"text": "{}"}}"#,
+            "长".repeat(3 * 1024 * 1024)
+        )))
+        .unwrap();
+    let (status, _, body) = call(&app, huge).await;
+    assert_error(
+        status,
+        &serde_json::from_slice(&body).unwrap(),
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "bad_body",
+    );
+    // Pinned error body.
+    let (_, body) = get(&app, "/api/search?q=a&limit=101").await;
+    assert_eq!(
+        body,
+        json!({"error": {"code": "bad_limit", "message": "limit must be between 0 and 100"}})
+    );
+}
+
+#[tokio::test]
+async fn documents_similar_and_suggest() {
+    let app = router(ServerOptions::default());
+    let (status, doc) = get(&app, &format!("/api/docs/{}", common::FUTIAN)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(doc["addressee"], "周常委");
+    assert!(doc["text"].as_str().unwrap().contains("2024年4月初"));
+
+    let (status, similar) = get(&app, "/api/docs/pages-145abd4f9386/similar?limit=3").await;
+    assert_eq!(status, StatusCode::OK);
+    let hits = similar["hits"].as_array().unwrap();
+    assert!(!hits.is_empty() && hits.iter().all(|h| h["id"] != "pages-145abd4f9386"));
+
+    let pasted = Request::post("/api/similar")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(json!({"text": "关于加快老旧小区加装电梯的建议：老旧小区居民上下楼难，建议政府补贴加装电梯", "limit": 5}).to_string()))
+        .unwrap();
+    let (status, _, body) = call(&app, pasted).await;
+    assert_eq!(status, StatusCode::OK);
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert!(
+        body["hits"][0]["title"].as_str().unwrap().contains("电梯"),
+        "{body}"
+    );
+
+    let (status, body) = get(&app, &format!("/api/suggest?q={}", enc("新质"))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        body["suggestions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["text"] == "新质生产力"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn writes_need_the_admin_key() {
+    let letter = json!({"text": "尊敬的王代表：您提出的关于增设公交站台的建议收悉。现答复如下：我局将在城北新区增设公交站台。\n某某市交通运输局\n2023年5月6日", "kind": "建议"});
+    let put = |key: Option<&str>| {
+        let mut b =
+            Request::put("/api/docs/api-test-1").header(header::CONTENT_TYPE, "application/json");
+        if let Some(k) = key {
+            b = b.header(header::AUTHORIZATION, format!("Bearer {k}"));
+        }
+        b.body(Body::from(letter.to_string())).unwrap()
+    };
+    // A server without a key is read-only.
+    let read_only = router(ServerOptions::default());
+    let (status, _, body) = call(&read_only, put(Some(KEY))).await;
+    assert_error(
+        status,
+        &serde_json::from_slice(&body).unwrap(),
+        StatusCode::FORBIDDEN,
+        "read_only",
+    );
+
+    let app = writable();
+    for key in [None, Some("wrong"), Some("test-admin-ke")] {
+        let (status, _, body) = call(&app, put(key)).await;
+        assert_error(
+            status,
+            &serde_json::from_slice(&body).unwrap(),
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+        );
+    }
+    let (status, _, _) = call(&app, put(Some(KEY))).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _, _) = call(&app, put(Some(KEY))).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, found) = get(&app, &format!("/api/search?q={}", enc("城北新区公交站台"))).await;
+    assert_eq!(found["hits"][0]["id"], "api-test-1");
+    assert_eq!(found["hits"][0]["respondent"], "某某市交通运输局");
+
+    let text = Request::put("/api/docs/api-test-2")
+        .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
+        .header(header::AUTHORIZATION, format!("Bearer {KEY}"))
+        .body(Body::from(
+            "关于修缮古桥的建议的答复\n张委员：您的提案收悉。\n2022年3月1日",
+        ))
+        .unwrap();
+    assert_eq!(call(&app, text).await.0, StatusCode::CREATED);
+    let wrong_type = Request::put("/api/docs/api-test-3")
+        .header(header::CONTENT_TYPE, "application/xml")
+        .header(header::AUTHORIZATION, format!("Bearer {KEY}"))
+        .body(Body::from("<x/>"))
+        .unwrap();
+    assert_eq!(
+        call(&app, wrong_type).await.0,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE
+    );
+
+    let delete = |id: &str, key: &str| {
+        Request::delete(format!("/api/docs/{id}"))
+            .header(header::AUTHORIZATION, format!("Bearer {key}"))
+            .body(Body::empty())
+            .unwrap()
+    };
+    assert_eq!(
+        call(&app, delete("api-test-1", "nope")).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        call(&app, delete("api-test-1", KEY)).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        call(&app, delete("api-test-1", KEY)).await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get(&app, "/api/docs/api-test-1").await.0,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn document_markup_is_escaped_in_snippets() {
+    let app = writable();
+    let evil = Letter {
+        id: "evil".into(),
+        title: "<script>alert(1)</script>关于停车<img src=x onerror=alert(1)>的建议".into(),
+        kind: "建议".into(),
+        text: "<script>alert(1)</script>停车难问题 <a href=\"javascript:alert(1)\">点击</a>".into(),
+        ..Default::default()
+    };
+    let put = Request::put("/api/docs/evil")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::AUTHORIZATION, format!("Bearer {KEY}"))
+        .body(Body::from(serde_json::to_string(&evil).unwrap()))
+        .unwrap();
+    assert!(call(&app, put).await.0.is_success());
+    let (_, _, raw) = call(
+        &app,
+        Request::get(format!("/api/search?q={}", enc("停车难问题")))
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    let body: Value = serde_json::from_slice(&raw).unwrap();
+    let hit = body["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["id"] == "evil")
+        .unwrap();
+    for field in ["snippet", "title_html"] {
+        let html = hit[field].as_str().unwrap();
+        let without_marks = html.replace("<mark>", "").replace("</mark>", "");
+        assert!(
+            !without_marks.contains('<') && !without_marks.contains('>'),
+            "{field}: {html}"
+        );
+        assert!(!html.contains("href=\"javascript"), "{field}: {html}");
+    }
+}
+
+#[tokio::test]
+async fn cors_only_where_configured_and_never_on_writes() {
+    let origin = "http://portal.example";
+    let preflight = |method: &str, path: &str| {
+        Request::options(path)
+            .header(header::ORIGIN, origin)
+            .header(header::ACCESS_CONTROL_REQUEST_METHOD, method)
+            .body(Body::empty())
+            .unwrap()
+    };
+    let closed = router(ServerOptions::default());
+    let (_, headers, _) = call(
+        &closed,
+        Request::get("/api/search?q=a")
+            .header(header::ORIGIN, origin)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert!(headers.get(header::ACCESS_CONTROL_ALLOW_ORIGIN).is_none());
+
+    let open = router(ServerOptions {
+        cors_origins: vec![origin.into()],
+        admin_key: Some(KEY.into()),
+        ..Default::default()
+    });
+    let (_, headers, _) = call(
+        &open,
+        Request::get("/api/search?q=a")
+            .header(header::ORIGIN, origin)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        headers.get(header::ACCESS_CONTROL_ALLOW_ORIGIN).unwrap(),
+        origin
+    );
+    let (_, headers, _) = call(&open, preflight("POST", "/api/search")).await;
+    assert_eq!(
+        headers.get(header::ACCESS_CONTROL_ALLOW_ORIGIN).unwrap(),
+        origin
+    );
+    let (_, headers, _) = call(&open, preflight("PUT", "/api/docs/x")).await;
+    assert!(
+        headers.get(header::ACCESS_CONTROL_ALLOW_ORIGIN).is_none(),
+        "writes must not be open cross-origin"
+    );
+    let (_, headers, _) = call(
+        &open,
+        Request::get("/api/search?q=a")
+            .header(header::ORIGIN, "http://evil.example")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert!(headers.get(header::ACCESS_CONTROL_ALLOW_ORIGIN).is_none());
+}
+
+#[tokio::test]
+async fn health_metrics_and_openapi() {
+    let app = router(ServerOptions::default());
+    let (status, health) = get(&app, "/health").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(health["status"], "ok");
+    assert_eq!(health["docs"], 254);
+    get(&app, "/api/search?q=a").await;
+    let (status, headers, body) =
+        call(&app, Request::get("/metrics").body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    let text = String::from_utf8(body).unwrap();
+    assert!(
+        text.contains(
+            "reply_search_requests_total{method=\"GET\",route=\"/api/search\",status=\"200\"} 1"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("reply_search_request_duration_seconds_bucket{method=\"GET\",route=\"/api/search\",le=\"+Inf\"} 1"));
+    assert!(text.contains("reply_search_documents 254"));
+
+    let (status, spec) = get(&app, "/api/openapi.json").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(spec["openapi"].as_str().unwrap().starts_with("3."));
+    // Every API route of the router is described, with the methods it answers.
+    for (path, methods) in [
+        ("/api/search", vec!["get", "post"]),
+        ("/api/docs/{id}", vec!["get", "put", "delete"]),
+        ("/api/docs/{id}/similar", vec!["get"]),
+        ("/api/similar", vec!["post"]),
+        ("/api/suggest", vec!["get"]),
+        ("/health", vec!["get"]),
+        ("/metrics", vec!["get"]),
+        ("/api/openapi.json", vec!["get"]),
+    ] {
+        for m in methods {
+            assert!(
+                spec["paths"][path][m].is_object(),
+                "{m} {path} missing from the OpenAPI description"
+            );
+            let uri = path.replace("{id}", common::FUTIAN);
+            let request = Request::builder()
+                .method(m.to_uppercase().as_str())
+                .uri(&uri)
+                .body(Body::empty())
+                .unwrap();
+            let (status, _, _) = call(&app, request).await;
+            assert_ne!(
+                status,
+                StatusCode::NOT_FOUND,
+                "{m} {uri} documented but not routed"
+            );
+            assert_ne!(
+                status,
+                StatusCode::METHOD_NOT_ALLOWED,
+                "{m} {uri} documented but not routed"
+            );
+        }
+    }
+    let described = spec["paths"].as_object().unwrap().len();
+    assert_eq!(
+        described, 8,
+        "the description lists routes the test does not know: update both"
+    );
+}
+
+#[tokio::test]
+async fn a_real_server_on_loopback_answers_and_shuts_down() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(reply_search::server::serve(
+        listener,
+        router(ServerOptions::default()),
+        async {
+            let _ = stopped.await;
+        },
+    ));
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream
+        .write_all(b"GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(
+        response.contains(r#"{"status":"ok","docs":254}"#),
+        "{response}"
+    );
+    stop.send(()).unwrap();
+    server.await.unwrap().unwrap();
+}
