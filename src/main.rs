@@ -10,6 +10,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use reply_search::error::Error;
 use reply_search::index::{Engine, SyncReport};
 use reply_search::search::{FacetField, MatchMode, SearchRequest, SearchResponse, SortOrder};
+use reply_search::similar::SimilarRequest;
 use reply_search::{analysis::Analyzer, vocab::Vocab};
 
 #[derive(Parser)]
@@ -92,6 +93,24 @@ enum Command {
         /// `most` (default): all words first, then most of them; `all`: every word required.
         #[arg(long = "match", value_enum, default_value = "most")]
         match_mode: MatchArg,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Documents most similar to a stored document, a text or a file.
+    Similar {
+        #[command(flatten)]
+        paths: Paths,
+        /// Id of a document in the index.
+        #[arg(long, group = "source")]
+        id: Option<String>,
+        /// Pasted text of a proposal or letter.
+        #[arg(long, group = "source")]
+        text: Option<String>,
+        /// A file holding the text.
+        #[arg(long, group = "source")]
+        file: Option<PathBuf>,
+        #[arg(long, default_value_t = 5)]
+        limit: usize,
         #[arg(long)]
         json: bool,
     },
@@ -217,6 +236,36 @@ fn run(cli: Cli) -> Result<(), Error> {
                 );
             } else {
                 print_hits(&response);
+            }
+            Ok(())
+        }
+        Some(Command::Similar { paths, id, text, file, limit, json }) => {
+            let engine = open(&paths)?;
+            if engine.num_docs() == 0 && paths.corpus.is_dir() {
+                sync(&engine, &paths.corpus)?;
+            }
+            let mut request = SimilarRequest { limit: Some(limit), ..SimilarRequest::default() };
+            let response = match (id, text, file) {
+                (Some(id), _, _) => engine.similar_to_id(&id, &request)?,
+                (_, Some(text), _) => {
+                    request.text = text;
+                    engine.similar_to_text(&request)?
+                }
+                (_, _, Some(path)) => {
+                    let bytes = std::fs::read(&path).map_err(|e| Error::bad("bad_file", format!("{}: {e}", path.display())))?;
+                    request.text = String::from_utf8(bytes).map_err(|_| Error::bad("bad_file", format!("{} is not UTF-8 text", path.display())))?;
+                    engine.similar_to_text(&request)?
+                }
+                _ => return Err(Error::bad("usage", "give one of --id, --text or --file")),
+            };
+            if json {
+                println!("{}", serde_json::to_string_pretty(&response).expect("response serialises"));
+            } else {
+                println!("distinctive words: {}", response.terms.join(" "));
+                for (i, h) in response.hits.iter().enumerate() {
+                    let meta: Vec<String> = [Some(h.kind.clone()), h.respondent.clone(), h.date.clone()].into_iter().flatten().collect();
+                    println!("\n{}. {}  (score {:.1})\n   {}  [id {}]\n   shared: {}", i + 1, h.title, h.score, meta.join(" · "), h.id, h.shared_terms.join(" "));
+                }
             }
             Ok(())
         }
