@@ -21,7 +21,14 @@ use crate::ingest::{self, CorpusDoc, Letter, Skipped};
 pub const SCHEMA_VERSION: u32 = 1;
 const META_FILE: &str = "reply-search.json";
 /// Documents per commit during a corpus sync: an interrupted run keeps what it committed.
-const COMMIT_EVERY: usize = 2000;
+/// `REPLY_SEARCH_COMMIT_EVERY` overrides it (the crash tests use small batches).
+fn commit_every() -> usize {
+    std::env::var("REPLY_SEARCH_COMMIT_EVERY")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(2000)
+}
 const WRITER_MEMORY: usize = 128 * 1024 * 1024;
 
 /// Where a document came from: the corpus folder (removed when its file goes) or the API.
@@ -331,6 +338,7 @@ impl Engine {
             return Ok(report);
         }
         let total = work.len();
+        let batch = commit_every();
         self.with_writer(|writer| {
             for id in &vanished {
                 writer.delete_term(Term::from_field_text(self.fields.id, id));
@@ -344,7 +352,7 @@ impl Engine {
                     report.added += 1;
                 }
                 writer.add_document(self.tantivy_doc(&doc.letter, doc.hash, ORIGIN_CORPUS))?;
-                if (n + 1) % COMMIT_EVERY == 0 {
+                if (n + 1) % batch == 0 {
                     self.commit(writer)?;
                 }
                 if (n + 1) % 64 == 0 || n + 1 == total {

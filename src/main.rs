@@ -239,12 +239,22 @@ fn run(cli: Cli) -> Result<(), Error> {
             }
             Ok(())
         }
-        Some(Command::Similar { paths, id, text, file, limit, json }) => {
+        Some(Command::Similar {
+            paths,
+            id,
+            text,
+            file,
+            limit,
+            json,
+        }) => {
             let engine = open(&paths)?;
             if engine.num_docs() == 0 && paths.corpus.is_dir() {
                 sync(&engine, &paths.corpus)?;
             }
-            let mut request = SimilarRequest { limit: Some(limit), ..SimilarRequest::default() };
+            let mut request = SimilarRequest {
+                limit: Some(limit),
+                ..SimilarRequest::default()
+            };
             let response = match (id, text, file) {
                 (Some(id), _, _) => engine.similar_to_id(&id, &request)?,
                 (_, Some(text), _) => {
@@ -252,19 +262,37 @@ fn run(cli: Cli) -> Result<(), Error> {
                     engine.similar_to_text(&request)?
                 }
                 (_, _, Some(path)) => {
-                    let bytes = std::fs::read(&path).map_err(|e| Error::bad("bad_file", format!("{}: {e}", path.display())))?;
-                    request.text = String::from_utf8(bytes).map_err(|_| Error::bad("bad_file", format!("{} is not UTF-8 text", path.display())))?;
+                    let bytes = std::fs::read(&path)
+                        .map_err(|e| Error::bad("bad_file", format!("{}: {e}", path.display())))?;
+                    request.text = String::from_utf8(bytes).map_err(|_| {
+                        Error::bad("bad_file", format!("{} is not UTF-8 text", path.display()))
+                    })?;
                     engine.similar_to_text(&request)?
                 }
                 _ => return Err(Error::bad("usage", "give one of --id, --text or --file")),
             };
             if json {
-                println!("{}", serde_json::to_string_pretty(&response).expect("response serialises"));
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&response).expect("response serialises")
+                );
             } else {
                 println!("distinctive words: {}", response.terms.join(" "));
                 for (i, h) in response.hits.iter().enumerate() {
-                    let meta: Vec<String> = [Some(h.kind.clone()), h.respondent.clone(), h.date.clone()].into_iter().flatten().collect();
-                    println!("\n{}. {}  (score {:.1})\n   {}  [id {}]\n   shared: {}", i + 1, h.title, h.score, meta.join(" · "), h.id, h.shared_terms.join(" "));
+                    let meta: Vec<String> =
+                        [Some(h.kind.clone()), h.respondent.clone(), h.date.clone()]
+                            .into_iter()
+                            .flatten()
+                            .collect();
+                    println!(
+                        "\n{}. {}  (score {:.1})\n   {}  [id {}]\n   shared: {}",
+                        i + 1,
+                        h.title,
+                        h.score,
+                        meta.join(" · "),
+                        h.id,
+                        h.shared_terms.join(" ")
+                    );
                 }
             }
             Ok(())

@@ -6,6 +6,7 @@ pub mod api;
 pub mod error;
 pub mod metrics;
 pub mod pages;
+pub mod widget;
 
 use std::future::Future;
 use std::sync::{Arc, Mutex, RwLock};
@@ -171,6 +172,7 @@ pub fn app(state: AppState) -> Router {
         .merge(reads)
         .merge(api::write_routes().method_not_allowed_fallback(api::method_not_allowed))
         .merge(pages::routes().method_not_allowed_fallback(api::method_not_allowed))
+        .merge(widget::routes().method_not_allowed_fallback(api::method_not_allowed))
         .fallback(api::not_found)
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
