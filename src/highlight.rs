@@ -68,6 +68,15 @@ pub fn needles<'a>(strings: impl IntoIterator<Item = &'a str>) -> Vec<String> {
     out
 }
 
+/// Which of the needles occur in `text` (normalising the text once for all of them).
+pub fn contains_each(text: &str, needles: &[String]) -> Vec<bool> {
+    let m = Matchable::new(text);
+    needles
+        .iter()
+        .map(|n| !n.is_empty() && m.compact.contains(n.as_str()))
+        .collect()
+}
+
 /// Merges overlapping or touching ranges.
 fn merge(mut ranges: Vec<Range<usize>>) -> Vec<Range<usize>> {
     ranges.sort_by_key(|r| r.start);

@@ -9,6 +9,7 @@
 
 use std::collections::HashMap;
 use std::ops::Bound;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
@@ -34,6 +35,8 @@ pub const MAX_OFFSET: usize = 10_000;
 const SNIPPET_CHARS: usize = 120;
 /// Values listed per facet.
 const FACET_VALUES: usize = 50;
+/// A query word in more than this fraction of documents does not count as a matched word.
+const COMMON_FRACTION: f64 = 0.3;
 /// Synonym variants tried per query word.
 const MAX_VARIANTS: usize = 6;
 
@@ -193,6 +196,9 @@ struct Clause {
     /// The fields searched (n-gram fields) with boosts.
     fields: Vec<(Field, Score)>,
     phrase: bool,
+    /// In so many documents that it cannot tell them apart (e.g. 小区 in a corpus of
+    /// housing complaints): it adds to the score but does not count as a matched word.
+    common: bool,
 }
 
 /// A parsed query turned into what to match.
@@ -243,6 +249,7 @@ impl Engine {
         let searcher = self.reader.searcher();
         let facets = FacetCollector {
             fields: facet_fields.clone(),
+            values: self.facet_values.clone(),
         };
         let (addresses, total, facet_counts): (Vec<(Score, DocAddress)>, usize, _) = if limit == 0 {
             let (total, counts) = searcher.search(&tantivy_query, &(Count, facets))?;
@@ -355,11 +362,7 @@ impl Engine {
                         .filter(|w| !has_content || !stop.contains(*w))
                         .collect();
                     for w in &kept {
-                        plan.tiered.push(Clause {
-                            alternatives: variants(w),
-                            fields: text_fields.clone(),
-                            phrase: false,
-                        });
+                        self.plan_word(w, &mut plan);
                     }
                     let chunk = compact(text);
                     if kept.len() > 1 && chunk.chars().count() > 1 {
@@ -367,6 +370,7 @@ impl Engine {
                             alternatives: variants(&chunk),
                             fields: text_fields.clone(),
                             phrase: false,
+                            common: false,
                         });
                     }
                 }
@@ -375,6 +379,7 @@ impl Engine {
                         alternatives: vec![normalize(&atom.text)],
                         fields: text_fields.clone(),
                         phrase: true,
+                        common: false,
                     });
                 }
                 [atom] if atom.field.is_some() => self.plan_field(atom, &mut plan)?,
@@ -396,6 +401,7 @@ impl Engine {
                             alternatives: alts,
                             fields: text_fields.clone(),
                             phrase: false,
+                            common: false,
                         });
                     }
                 }
@@ -428,6 +434,7 @@ impl Engine {
                 alternatives,
                 fields,
                 phrase: atom.phrase,
+                common: false,
             });
         }
         self.plan_filters(req, &mut plan)?;
@@ -462,8 +469,62 @@ impl Engine {
             alternatives,
             fields: vec![(field, 2.0)],
             phrase: atom.phrase,
+            common: false,
         });
         Ok(())
+    }
+
+    /// Adds the clause for one query word. A word of three or more chars that no document
+    /// contains (物业纠纷) is replaced by its dictionary sub-words (物业, 纠纷), so a query is
+    /// not lost to one compound the archive happens to phrase differently.
+    fn plan_word(&self, word: &str, plan: &mut Plan) {
+        let f = &self.fields;
+        let text_fields = vec![(f.title_ng, 2.0), (f.body_ng, 1.0)];
+        let searcher = self.reader.searcher();
+        let alternatives = self
+            .analyzer
+            .vocab
+            .synonyms
+            .variants(&normalize(word), MAX_VARIANTS);
+        let clause = Clause {
+            alternatives,
+            fields: text_fields.clone(),
+            phrase: false,
+            common: false,
+        };
+        if word.chars().count() >= 3
+            && searcher
+                .search(self.matcher(&clause).as_ref(), &Count)
+                .unwrap_or(1)
+                == 0
+        {
+            let parts = sub_words(&self.analyzer.jieba, word);
+            if !parts.is_empty() {
+                plan.notes.push(format!(
+                    "no document contains {word}; searched for {} instead",
+                    parts.join(" ")
+                ));
+                for part in parts {
+                    self.plan_word(&part, plan);
+                }
+                return;
+            }
+        }
+        // How many documents hold the word as a token: cheap, and enough to tell a word that
+        // is everywhere.
+        let docs = searcher.num_docs().max(1) as f64;
+        let df = clause
+            .alternatives
+            .iter()
+            .map(|a| {
+                searcher
+                    .doc_freq(&Term::from_field_text(f.body, a))
+                    .unwrap_or(0)
+            })
+            .max()
+            .unwrap_or(0) as f64;
+        let common = docs >= 50.0 && df / docs > COMMON_FRACTION;
+        plan.tiered.push(Clause { common, ..clause });
     }
 
     fn plan_filters(&self, req: &SearchRequest, plan: &mut Plan) -> Result<(), Error> {
@@ -526,54 +587,49 @@ impl Engine {
     fn build(&self, plan: &Plan, mode: MatchMode) -> Box<dyn Query> {
         let mut top: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         if !plan.tiered.is_empty() {
-            let clauses: Vec<(Occur, Box<dyn Query>)> = plan
-                .tiered
-                .iter()
-                .map(|c| {
-                    let matcher = self.matcher(c);
-                    let scored: Vec<(Occur, Box<dyn Query>)> = vec![
-                        (
-                            Occur::Should,
-                            Box::new(ConstScoreQuery::new(matcher.box_clone(), TIER)),
-                        ),
-                        (Occur::Should, matcher),
-                        (Occur::Should, self.word_terms(c)),
-                    ];
-                    (
-                        Occur::Should,
-                        Box::new(BooleanQuery::new(scored)) as Box<dyn Query>,
-                    )
-                })
-                .collect();
-            // A one-char word (局 of 改革局, 难 of 停车难) says little alone: it ranks a
-            // document up when present but cannot make it match unless the query has nothing
-            // longer, or every word is required.
-            let (core, extra): (Vec<_>, Vec<_>) =
-                clauses.into_iter().zip(&plan.tiered).partition(|(_, c)| {
-                    mode == MatchMode::All
-                        || c.alternatives
+            // Which words count toward "all / most of the words". A one-char word (局 of
+            // 改革局, 难 of 停车难) or a word in most documents says little alone: it ranks a
+            // document up when present but cannot make it match, unless the query has
+            // nothing else or every word is required.
+            let counts = |c: &Clause| {
+                mode == MatchMode::All
+                    || (!c.common
+                        && c.alternatives
                             .iter()
-                            .any(|a| compact(a).chars().count() > 1)
-                });
-            let (mut core, extra): (Vec<_>, Vec<_>) = if core.is_empty() {
-                (extra, Vec::new())
-            } else {
-                (core, extra)
+                            .any(|a| compact(a).chars().count() > 1))
             };
+            let any_counts = plan.tiered.iter().any(counts);
+            let mut core: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+            for c in &plan.tiered {
+                let is_core = counts(c) || !any_counts;
+                let matcher = self.matcher(c);
+                let mut scored: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+                if is_core {
+                    scored.push((
+                        Occur::Should,
+                        Box::new(ConstScoreQuery::new(matcher.box_clone(), TIER)),
+                    ));
+                }
+                scored.push((Occur::Should, matcher));
+                scored.push((Occur::Should, self.word_terms(c)));
+                let clause: Box<dyn Query> = Box::new(BooleanQuery::new(scored));
+                if is_core {
+                    core.push((Occur::Should, clause));
+                } else {
+                    top.push((Occur::Should, clause));
+                }
+            }
             let n = core.len();
+            // All the words first, then fewer: down to a third of them, so a natural
+            // question is answered by documents holding its rarest words.
             let minimum = match mode {
                 MatchMode::All => n,
-                MatchMode::Most => n.div_ceil(2),
+                MatchMode::Most => n.div_ceil(3),
             };
-            let core_clauses = core.drain(..).map(|(c, _)| c).collect();
             top.push((
                 Occur::Must,
-                Box::new(BooleanQuery::with_minimum_required_clauses(
-                    core_clauses,
-                    minimum,
-                )),
+                Box::new(BooleanQuery::with_minimum_required_clauses(core, minimum)),
             ));
-            top.extend(extra.into_iter().map(|(c, _)| c));
         }
         for c in &plan.required {
             top.push((Occur::Must, self.matcher(c)));
@@ -794,10 +850,45 @@ fn days_in_month(year: u32, month: u32) -> u32 {
 /// Counts facet values of the matching documents from the fast-field columns.
 struct FacetCollector {
     fields: Vec<FacetField>,
+    values: FacetValueCache,
+}
+
+/// The value strings of each segment's facet columns, by ordinal. Segments never change, so
+/// each table is read once instead of decompressing dictionary blocks on every search.
+#[derive(Clone, Default)]
+pub struct FacetValueCache(
+    Arc<Mutex<HashMap<(tantivy::index::SegmentId, FacetField), Arc<Vec<String>>>>>,
+);
+
+impl FacetValueCache {
+    fn values(
+        &self,
+        segment: &SegmentReader,
+        field: FacetField,
+        column: &tantivy::columnar::StrColumn,
+    ) -> tantivy::Result<Arc<Vec<String>>> {
+        let key = (segment.segment_id(), field);
+        if let Some(v) = self.0.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
+            return Ok(v.clone());
+        }
+        let mut values = Vec::with_capacity(column.num_terms());
+        let mut stream = column.dictionary().stream()?;
+        while stream.advance() {
+            values.push(String::from_utf8_lossy(stream.key()).into_owned());
+        }
+        let values = Arc::new(values);
+        let mut cache = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        // Merged-away segments leave stale tables; dropping all now and then is enough.
+        if cache.len() > 4096 {
+            cache.clear();
+        }
+        cache.insert(key, values.clone());
+        Ok(values)
+    }
 }
 
 enum FacetColumn {
-    Str(tantivy::columnar::StrColumn, Vec<u64>),
+    Str(tantivy::columnar::StrColumn, Vec<u64>, Arc<Vec<String>>),
     Year(tantivy::columnar::Column<u64>, HashMap<u64, u64>),
     Missing,
 }
@@ -819,7 +910,8 @@ impl Collector for FacetCollector {
                 other => match ff.str(other.name())? {
                     Some(col) => {
                         let n = col.num_terms();
-                        FacetColumn::Str(col, vec![0; n])
+                        let values = self.values.values(segment, other, &col)?;
+                        FacetColumn::Str(col, vec![0; n], values)
                     }
                     None => FacetColumn::Missing,
                 },
@@ -869,7 +961,7 @@ impl SegmentCollector for FacetSegment {
     fn collect(&mut self, doc: DocId, _: Score) {
         for (_, column) in &mut self.columns {
             match column {
-                FacetColumn::Str(col, counts) => {
+                FacetColumn::Str(col, counts, _) => {
                     for ord in col.term_ords(doc) {
                         counts[ord as usize] += 1;
                     }
@@ -890,12 +982,10 @@ impl SegmentCollector for FacetSegment {
             .map(|(field, column)| {
                 let mut out = HashMap::new();
                 match column {
-                    FacetColumn::Str(col, counts) => {
-                        let mut buf = String::new();
+                    FacetColumn::Str(_, counts, values) => {
                         for (ord, n) in counts.into_iter().enumerate().filter(|(_, n)| *n > 0) {
-                            buf.clear();
-                            if col.ord_to_str(ord as u64, &mut buf).unwrap_or(false) {
-                                out.insert(buf.clone(), n);
+                            if let Some(value) = values.get(ord) {
+                                out.insert(value.clone(), n);
                             }
                         }
                     }
@@ -937,4 +1027,27 @@ impl Engine {
             facets: all.facets,
         })
     }
+}
+
+/// Non-overlapping dictionary sub-words covering as much of `word` as possible, longest
+/// first from the left (from jieba's search mode, which lists the 2- and 3-char words inside
+/// a longer one).
+fn sub_words(jieba: &jieba_rs::Jieba, word: &str) -> Vec<String> {
+    let n = word.chars().count();
+    let mut candidates: Vec<(usize, usize, String)> = jieba
+        .cut_for_search(word, false)
+        .into_iter()
+        .filter(|t| t.end - t.start >= 2 && t.end - t.start < n)
+        .map(|t| (t.start, t.end, t.word.to_string()))
+        .collect();
+    candidates.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+    let mut out = Vec::new();
+    let mut covered = 0;
+    for (start, end, w) in candidates {
+        if start >= covered {
+            out.push(w);
+            covered = end;
+        }
+    }
+    out
 }

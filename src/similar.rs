@@ -164,12 +164,12 @@ impl Engine {
         let mut hits = Vec::with_capacity(found.len());
         for (score, address) in found {
             let letter = self.letter_at(&searcher, address)?;
+            let present = highlight::contains_each(&letter.text, &term_list);
             let shared: Vec<String> = term_list
                 .iter()
-                .filter(|t| {
-                    !highlight::match_ranges(&letter.text, std::slice::from_ref(*t)).is_empty()
-                })
-                .cloned()
+                .zip(present)
+                .filter(|(_, p)| *p)
+                .map(|(t, _)| t.clone())
                 .collect();
             let needles = highlight::needles(shared.iter().map(String::as_str));
             hits.push(SimilarHit {
