@@ -111,15 +111,36 @@ impl Analyzer {
 
     /// Words of a query chunk in precise mode (not search mode: a query word should be the
     /// unit the user meant, sub-words would only add noise), normalised, without punctuation.
+    /// Dates (2024年6月12日, 二〇二四年六月) are kept whole: jieba would cut them into
+    /// digits and single characters that match almost anything.
     pub fn query_words(&self, chunk: &str) -> Vec<String> {
+        static DATE: OnceLock<regex::Regex> = OnceLock::new();
+        let date = DATE.get_or_init(|| {
+            regex::Regex::new(
+                "[0-9〇一二三四五六七八九]{4}年(?:[0-9一二三四五六七八九十]{1,3}月(?:[0-9一二三四五六七八九十]{1,3}[日号])?)?|[0-9一二三四五六七八九十]{1,3}月[0-9一二三四五六七八九十]{1,3}[日号]",
+            )
+            .expect("valid date pattern")
+        });
         let norm = normalize(chunk);
-        self.jieba
-            .cut(&norm, true)
-            .into_iter()
-            .map(|t| t.word.trim())
-            .filter(|w| w.chars().any(char::is_alphanumeric))
-            .map(str::to_string)
-            .collect()
+        let mut words = Vec::new();
+        let cut = |text: &str, words: &mut Vec<String>| {
+            words.extend(
+                self.jieba
+                    .cut(text, true)
+                    .into_iter()
+                    .map(|t| t.word.trim())
+                    .filter(|w| w.chars().any(char::is_alphanumeric))
+                    .map(str::to_string),
+            )
+        };
+        let mut at = 0;
+        for m in date.find_iter(&norm) {
+            cut(&norm[at..m.start()], &mut words);
+            words.push(m.as_str().to_string());
+            at = m.end();
+        }
+        cut(&norm[at..], &mut words);
+        words
     }
 
     /// Registers both tokenizers on an index.

@@ -481,11 +481,15 @@ impl Engine {
         let f = &self.fields;
         let text_fields = vec![(f.title_ng, 2.0), (f.body_ng, 1.0)];
         let searcher = self.reader.searcher();
-        let alternatives = self
+        let mut alternatives = self
             .analyzer
             .vocab
             .synonyms
             .variants(&normalize(word), MAX_VARIANTS);
+        // Dates are written both ways: 2024年6月 and 二〇二四年六月.
+        if let Some(other) = crate::text::date_numeral_variant(&normalize(word)) {
+            alternatives.push(other);
+        }
         let clause = Clause {
             alternatives,
             fields: text_fields.clone(),

@@ -118,6 +118,10 @@ fn abbreviations_traditional_and_full_width_find_what_the_standard_form_finds() 
     assert_eq!(all_ids("國際"), all_ids("国际"));
     assert_eq!(all_ids("２０２４年"), all_ids("2024年"));
     assert_eq!(all_ids("ＰＭ"), all_ids("pm"));
+    // Dates in Chinese numerals and document-number brackets find the Arabic / ASCII forms.
+    assert_eq!(all_ids("二〇二四年六月"), all_ids("2024年6月"));
+    assert!(all_ids("二〇二四年六月十二日").contains(FUTIAN));
+    assert_eq!(all_ids("\"[2024]\""), all_ids("\"〔2024〕\""));
 }
 
 /// A deterministic pseudo-random sequence (xorshift), so the sample is the same every run.
