@@ -18,7 +18,7 @@ use crate::ingest::{self, CorpusDoc, Letter, Skipped};
 
 /// Bump when the schema or the analysis changes incompatibly: an index with another version
 /// is rebuilt from the corpus instead of being read wrongly.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 const META_FILE: &str = "reply-search.json";
 /// Documents per commit during a corpus sync: an interrupted run keeps what it committed.
 /// `REPLY_SEARCH_COMMIT_EVERY` overrides it (the crash tests use small batches).
@@ -55,6 +55,8 @@ pub struct Fields {
     pub year: Field,
     /// Date as the number yyyymmdd (0 when unknown): sortable and range-filterable.
     pub date: Field,
+    /// Near-duplicate band terms of the text (see `dedup`).
+    pub lsh: Field,
 }
 
 /// A text field. Word fields are indexed without positions: they only rank (term queries),
@@ -90,6 +92,7 @@ pub fn build_schema() -> (Schema, Fields) {
         session: s.add_text_field("session", STRING | FAST),
         year: s.add_u64_field("year", INDEXED | FAST),
         date: s.add_i64_field("date", INDEXED | FAST),
+        lsh: s.add_text_field("lsh", STRING),
     };
     (s.build(), fields)
 }
@@ -288,6 +291,9 @@ impl Engine {
         if let Some(s) = &letter.session {
             doc.add_text(f.session, s);
             doc.add_text(f.session_ng, s);
+        }
+        for band in crate::dedup::band_terms(&letter.text) {
+            doc.add_text(f.lsh, band);
         }
         let date = letter.date.as_deref().and_then(date_number);
         doc.add_i64(f.date, date.unwrap_or(0));

@@ -1,4 +1,5 @@
 pub mod analysis;
+pub mod dedup;
 pub mod error;
 pub mod highlight;
 pub mod index;

@@ -6,16 +6,20 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
 use tantivy::tokenizer::{TokenStream, Tokenizer};
-use tantivy::{Score, Term};
+use tantivy::{DocAddress, Score, Term};
 
 use crate::analysis::WordTokenizer;
+use crate::dedup::NearDuplicate;
 use crate::error::Error;
 use crate::highlight;
 use crate::index::Engine;
+use crate::ingest::Letter;
 
+/// Near-duplicate candidates measured exactly per request.
+const DUPLICATE_CANDIDATES: usize = 20;
 /// Words kept from the source text.
 const MAX_QUERY_TERMS: usize = 30;
 /// Longest pasted text considered, in chars (the rest adds little and costs time).
@@ -44,6 +48,10 @@ pub struct SimilarHit {
     pub score: f32,
     /// The distinctive words this document shares with the source.
     pub shared_terms: Vec<String>,
+    /// Set when the document repeats the source's text: the exact overlap and the passages
+    /// both contain. Near-duplicates come first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub near_duplicate: Option<NearDuplicate>,
     /// Escaped text with the shared words in `<mark>`.
     pub snippet: String,
 }
@@ -101,6 +109,67 @@ impl Engine {
         }
         let terms = self.distinctive_terms(title, body);
         let f = &self.fields;
+        // The conditions every hit meets: not the source, and the request's filters.
+        let mut filters: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        if let Some(id) = exclude {
+            filters.push((Occur::MustNot, term_query(Term::from_field_text(f.id, id))));
+        }
+        if let Some(k) = req.kind.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            filters.push((Occur::Must, term_query(Term::from_field_text(f.kind, k))));
+        }
+        if let Some(r) = req
+            .respondent
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            filters.push((
+                Occur::Must,
+                term_query(Term::from_field_text(f.respondent, r)),
+            ));
+        }
+        if let Some(y) = req.year {
+            filters.push((
+                Occur::Must,
+                term_query(Term::from_field_u64(f.year, y as u64)),
+            ));
+        }
+        let with_filters = |q: Box<dyn Query>| -> BooleanQuery {
+            let mut all: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, q)];
+            all.extend(filters.iter().map(|(o, q)| (*o, q.box_clone())));
+            BooleanQuery::new(all)
+        };
+        let searcher = self.reader.searcher();
+
+        // Near-duplicates first: candidates sharing a MinHash band, measured exactly.
+        let bands: Vec<(Occur, Box<dyn Query>)> = crate::dedup::band_terms(body)
+            .into_iter()
+            .map(|b| {
+                (
+                    Occur::Should,
+                    Box::new(ConstScoreQuery::new(
+                        term_query(Term::from_field_text(f.lsh, &b)),
+                        1.0,
+                    )) as Box<dyn Query>,
+                )
+            })
+            .collect();
+        let mut duplicates: Vec<(f32, DocAddress, Letter, NearDuplicate)> = Vec::new();
+        if !bands.is_empty() {
+            let candidates = searcher.search(
+                &with_filters(Box::new(BooleanQuery::new(bands))),
+                &TopDocs::with_limit(DUPLICATE_CANDIDATES).order_by_score(),
+            )?;
+            for (_, address) in candidates {
+                let letter = self.letter_at(&searcher, address)?;
+                if let Some(d) = crate::dedup::compare(body, &letter.text) {
+                    duplicates.push((d.similarity.max(d.containment), address, letter, d));
+                }
+            }
+            duplicates.sort_by(|a, b| b.0.total_cmp(&a.0));
+        }
+
+        let term_list: Vec<String> = terms.iter().map(|(t, _)| t.clone()).collect();
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for (term, weight) in &terms {
             for (field, boost) in [(f.body, 1.0), (f.title, 2.0)] {
@@ -114,56 +183,32 @@ impl Engine {
                 ));
             }
         }
-        if clauses.is_empty() {
-            return Ok(SimilarResponse {
-                id: None,
-                terms: Vec::new(),
-                took_ms: 0.0,
-                hits: Vec::new(),
-            });
-        }
-        let mut top: Vec<(Occur, Box<dyn Query>)> =
-            vec![(Occur::Must, Box::new(BooleanQuery::new(clauses)))];
-        if let Some(id) = exclude {
-            top.push((
-                Occur::MustNot,
-                Box::new(TermQuery::new(
-                    Term::from_field_text(f.id, id),
-                    IndexRecordOption::Basic,
-                )),
-            ));
-        }
-        let filter = |field, value: &str| -> (Occur, Box<dyn Query>) {
-            (
-                Occur::Must,
-                Box::new(TermQuery::new(
-                    Term::from_field_text(field, value.trim()),
-                    IndexRecordOption::Basic,
-                )),
-            )
+        let found = if clauses.is_empty() {
+            Vec::new()
+        } else {
+            searcher.search(
+                &with_filters(Box::new(BooleanQuery::new(clauses))),
+                &TopDocs::with_limit(limit).order_by_score(),
+            )?
         };
-        if let Some(k) = req.kind.as_deref().filter(|s| !s.trim().is_empty()) {
-            top.push(filter(f.kind, k));
-        }
-        if let Some(r) = req.respondent.as_deref().filter(|s| !s.trim().is_empty()) {
-            top.push(filter(f.respondent, r));
-        }
-        if let Some(y) = req.year {
-            top.push((
-                Occur::Must,
-                Box::new(TermQuery::new(
-                    Term::from_field_u64(f.year, y as u64),
-                    IndexRecordOption::Basic,
-                )),
-            ));
-        }
-        let query = BooleanQuery::new(top);
-        let searcher = self.reader.searcher();
-        let found = searcher.search(&query, &TopDocs::with_limit(limit).order_by_score())?;
-        let term_list: Vec<String> = terms.iter().map(|(t, _)| t.clone()).collect();
-        let mut hits = Vec::with_capacity(found.len());
-        for (score, address) in found {
-            let letter = self.letter_at(&searcher, address)?;
+
+        let mlt_scores: HashMap<DocAddress, Score> = found.iter().map(|(s, a)| (*a, *s)).collect();
+        let mut hits = Vec::with_capacity(limit);
+        let mut seen = std::collections::HashSet::new();
+        let dup_hits = duplicates
+            .into_iter()
+            .map(|(_, a, l, d)| (None, a, Some(l), Some(d)));
+        let mlt_hits = found
+            .into_iter()
+            .map(|(score, a)| (Some(score), a, None, None));
+        for (score, address, letter, duplicate) in dup_hits.chain(mlt_hits) {
+            if hits.len() >= limit || !seen.insert(address) {
+                continue;
+            }
+            let letter = match letter {
+                Some(l) => l,
+                None => self.letter_at(&searcher, address)?,
+            };
             let present = highlight::contains_each(&letter.text, &term_list);
             let shared: Vec<String> = term_list
                 .iter()
@@ -171,7 +216,17 @@ impl Engine {
                 .filter(|(_, p)| *p)
                 .map(|(t, _)| t.clone())
                 .collect();
-            let needles = highlight::needles(shared.iter().map(String::as_str));
+            // A duplicate's snippet shows the passages it shares; others show shared words.
+            let marked: Vec<&str> = match &duplicate {
+                Some(d) if !d.passages.is_empty() => {
+                    d.passages.iter().map(String::as_str).collect()
+                }
+                _ => shared.iter().map(String::as_str).collect(),
+            };
+            let needles = highlight::needles(marked);
+            let score = score
+                .or_else(|| mlt_scores.get(&address).copied())
+                .unwrap_or(0.0);
             hits.push(SimilarHit {
                 snippet: highlight::snippet(&letter.text, &needles, 160),
                 id: letter.id,
@@ -182,6 +237,7 @@ impl Engine {
                 proposal_no: letter.proposal_no,
                 score,
                 shared_terms: shared,
+                near_duplicate: duplicate,
             });
         }
         Ok(SimilarResponse {
@@ -229,4 +285,8 @@ impl Engine {
         scored.truncate(MAX_QUERY_TERMS);
         scored
     }
+}
+
+fn term_query(term: Term) -> Box<dyn Query> {
+    Box::new(TermQuery::new(term, IndexRecordOption::Basic))
 }

@@ -1114,6 +1114,21 @@ fn similar_card(hit: &SimilarHit, detailed: bool) -> String {
         fields.push(("相似度", Some(format!("{:.2}", hit.score))));
     }
     out.push_str(&meta_list(&fields));
+    if let Some(d) = &hit.near_duplicate {
+        let _ = writeln!(
+            out,
+            "<p class=\"duplicate\"><strong>疑似重复</strong> 文本重合度 {:.0}%（较短一方有 {:.0}% 出现在另一方）</p>",
+            d.similarity * 100.0,
+            d.containment * 100.0
+        );
+        if !d.passages.is_empty() {
+            out.push_str("<details class=\"passages\"><summary>共同段落</summary><ol>");
+            for p in &d.passages {
+                let _ = write!(out, "<li><mark>{}</mark></li>", esc(p));
+            }
+            out.push_str("</ol></details>\n");
+        }
+    }
     if detailed && !hit.shared_terms.is_empty() {
         out.push_str("<p class=\"terms\"><span class=\"muted\">共同词语：</span>");
         for t in &hit.shared_terms {

@@ -1,0 +1,87 @@
+//! Similar documents and near-duplicates on the real corpus: the source is excluded,
+//! filters hold, and a lightly edited copy of a real letter is found first as a duplicate.
+
+mod common;
+
+use common::{FUTIAN, corpus_engine};
+use reply_search::similar::SimilarRequest;
+
+#[test]
+fn similar_by_id_excludes_the_source_and_respects_filters() {
+    let engine = corpus_engine();
+    let r = engine
+        .similar_to_id(
+            FUTIAN,
+            &SimilarRequest {
+                limit: Some(10),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert!(!r.hits.is_empty());
+    assert!(r.hits.iter().all(|h| h.id != FUTIAN));
+    assert!(r.terms.iter().any(|t| t == "新质生产力"), "{:?}", r.terms);
+    let only = engine
+        .similar_to_id(
+            FUTIAN,
+            &SimilarRequest {
+                limit: Some(10),
+                kind: Some("提案".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert!(!only.hits.is_empty() && only.hits.iter().all(|h| h.kind == "提案"));
+    assert!(
+        engine
+            .similar_to_id("no-such-id", &SimilarRequest::default())
+            .is_err()
+    );
+}
+
+#[test]
+fn a_lightly_edited_copy_of_a_real_letter_is_found_first_as_a_near_duplicate() {
+    let engine = corpus_engine();
+    let original = engine.get("pages-145abd4f9386").unwrap().unwrap();
+    // The same reply a year later, with a changed date, a changed name and a sentence cut.
+    let edited = original
+        .text
+        .replace("张明魁", "李明")
+        .replace("2020年10月12日", "2021年9月30日")
+        .replace("首先,非常感谢您对我市城市建设工作的关心和支持!", "");
+    assert_ne!(edited, original.text);
+    let r = engine
+        .similar_to_text(&SimilarRequest {
+            text: edited,
+            limit: Some(5),
+            ..Default::default()
+        })
+        .unwrap();
+    let first = &r.hits[0];
+    assert_eq!(first.id, original.id);
+    let d = first
+        .near_duplicate
+        .as_ref()
+        .expect("marked as a near-duplicate");
+    assert!(d.similarity >= 0.8, "{d:?}");
+    assert!(d.passages[0].chars().count() >= 40, "{:?}", d.passages);
+    assert!(first.snippet.contains("<mark>"));
+    // Letters on the same topic that do not repeat the text are not marked.
+    assert!(
+        r.hits[1..]
+            .iter()
+            .all(|h| h.near_duplicate.is_none() || h.id != original.id)
+    );
+}
+
+#[test]
+fn an_unrelated_text_has_no_near_duplicates() {
+    let engine = corpus_engine();
+    let r = engine
+        .similar_to_text(&SimilarRequest {
+            text: "关于在河套地区建设量子计算与芯片接口联合实验室、加快新质生产力形成的提案".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(r.hits.iter().all(|h| h.near_duplicate.is_none()));
+}
