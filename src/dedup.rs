@@ -159,18 +159,40 @@ pub fn shared_passages(a: &str, b: &str, min_chars: usize, max: usize) -> Vec<St
         .collect()
 }
 
+/// A text prepared for exact comparison with many candidates.
+pub struct Shingled {
+    compacted: String,
+    shingles: Vec<u64>,
+}
+
+impl Shingled {
+    pub fn new(text: &str) -> Self {
+        let compacted = compact(text);
+        let shingles = shingles(&compacted);
+        Shingled {
+            compacted,
+            shingles,
+        }
+    }
+
+    /// Compares with another text exactly; `None` when they are not near-duplicates.
+    pub fn compare(&self, other: &str) -> Option<NearDuplicate> {
+        let other = Shingled::new(other);
+        let (similarity, containment) = overlap(&self.shingles, &other.shingles);
+        if similarity < JACCARD && containment < CONTAINMENT {
+            return None;
+        }
+        Some(NearDuplicate {
+            similarity: (similarity * 1000.0).round() / 1000.0,
+            containment: (containment * 1000.0).round() / 1000.0,
+            passages: shared_passages(&self.compacted, &other.compacted, 12, 3),
+        })
+    }
+}
+
 /// Compares two texts exactly; `None` when they are not near-duplicates.
 pub fn compare(source: &str, other: &str) -> Option<NearDuplicate> {
-    let (sa, sb) = (compact(source), compact(other));
-    let (similarity, containment) = overlap(&shingles(&sa), &shingles(&sb));
-    if similarity < JACCARD && containment < CONTAINMENT {
-        return None;
-    }
-    Some(NearDuplicate {
-        similarity: (similarity * 1000.0).round() / 1000.0,
-        containment: (containment * 1000.0).round() / 1000.0,
-        passages: shared_passages(&sa, &sb, 12, 3),
-    })
+    Shingled::new(source).compare(other)
 }
 
 #[cfg(test)]

@@ -159,7 +159,9 @@ fn step_chars(text: &str, from: usize, n: isize) -> usize {
 /// holding the most distinct needles, then the most matches), escaped, with `<mark>`s and
 /// `…` where text was cut.
 pub fn snippet(text: &str, needles: &[String], max_chars: usize) -> String {
-    let text = text.trim();
+    let full = text.trim();
+    let region = candidate_region(full, needles, max_chars);
+    let text = &full[region.clone()];
     let occurrences = Matchable::new(text).occurrences(needles);
     let lead = (max_chars / 6) as isize;
     let mut best: Option<(usize, usize, usize)> = None; // (distinct, count, start byte)
@@ -196,14 +198,36 @@ pub fn snippet(text: &str, needles: &[String], max_chars: usize) -> String {
         end = m.end;
     }
     let mut out = String::new();
-    if start > 0 {
+    if region.start + start > 0 {
         out.push('…');
     }
     out.push_str(&render(text, start..end, &marks));
-    if end < text.len() {
+    if region.start + end < full.len() {
         out.push('…');
     }
     out
+}
+
+/// The part of a long text worth normalising for a snippet. Normalising a whole letter for
+/// every hit dominates search time, so when a needle occurs verbatim (the usual case: stored
+/// text is already width-folded and mostly simplified) only the text around its first
+/// occurrence is examined; otherwise, the whole text.
+fn candidate_region(text: &str, needles: &[String], max_chars: usize) -> Range<usize> {
+    if text.len() <= max_chars * 3 * 8 {
+        return 0..text.len();
+    }
+    match needles
+        .iter()
+        .filter(|n| !n.is_empty())
+        .filter_map(|n| text.find(n.as_str()))
+        .min()
+    {
+        Some(at) => {
+            step_chars(text, at, -2 * max_chars as isize)
+                ..step_chars(text, at, 4 * max_chars as isize)
+        }
+        None => 0..text.len(),
+    }
 }
 
 #[cfg(test)]
@@ -258,6 +282,19 @@ mod tests {
             "{s}"
         );
         assert!(s.starts_with('…') && s.ends_with('…'));
+    }
+
+    #[test]
+    fn long_texts_are_cut_around_a_verbatim_match() {
+        let text = format!("{}老旧小区加装电梯{}", "甲".repeat(5000), "乙".repeat(5000));
+        let s = snippet(&text, &n(&["加装电梯"]), 60);
+        assert!(
+            s.starts_with('…') && s.ends_with('…') && s.contains("<mark>加装电梯</mark>"),
+            "{s}"
+        );
+        // Without a verbatim occurrence (traditional form) the whole text is normalised.
+        let traditional = format!("{}老舊小區加裝電梯{}", "甲".repeat(5000), "乙".repeat(5000));
+        assert!(snippet(&traditional, &n(&["加装电梯"]), 60).contains("<mark>加裝電梯</mark>"));
     }
 
     #[test]

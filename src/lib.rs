@@ -11,3 +11,4 @@ pub mod similar;
 pub mod suggest;
 pub mod text;
 pub mod vocab;
+pub mod watch;

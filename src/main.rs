@@ -50,6 +50,9 @@ struct ServeArgs {
     /// Comma-separated origins allowed to call the read API from a browser (`*` for any).
     #[arg(long, env = "REPLY_SEARCH_CORS_ORIGINS", value_delimiter = ',')]
     cors_origins: Vec<String>,
+    /// Re-index the corpus folder when its files change.
+    #[arg(long)]
+    watch: bool,
 }
 
 #[derive(Subcommand)]
@@ -442,6 +445,21 @@ fn serve(args: ServeArgs) -> Result<(), Error> {
         .as_deref()
         .is_none_or(|k| k.trim().is_empty());
     let state = Shared::new(engine, options);
+    if args.watch {
+        if !args.paths.corpus.is_dir() {
+            return Err(Error::bad(
+                "no_corpus",
+                format!(
+                    "--watch needs a corpus folder; {} does not exist",
+                    args.paths.corpus.display()
+                ),
+            ));
+        }
+        reply_search::watch::spawn(args.paths.corpus.clone(), state.clone(), |s| &s.engine)
+            .map_err(|e| {
+                Error::Internal(format!("cannot watch {}: {e}", args.paths.corpus.display()))
+            })?;
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

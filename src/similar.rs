@@ -160,9 +160,10 @@ impl Engine {
                 &with_filters(Box::new(BooleanQuery::new(bands))),
                 &TopDocs::with_limit(DUPLICATE_CANDIDATES).order_by_score(),
             )?;
+            let source = crate::dedup::Shingled::new(body);
             for (_, address) in candidates {
                 let letter = self.letter_at(&searcher, address)?;
-                if let Some(d) = crate::dedup::compare(body, &letter.text) {
+                if let Some(d) = source.compare(&letter.text) {
                     duplicates.push((d.similarity.max(d.containment), address, letter, d));
                 }
             }
