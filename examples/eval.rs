@@ -641,7 +641,7 @@ fn run(args: &Args) -> Result<()> {
         pct(naive_ok, checked)
     );
     println!(
-        "\nReproduce: `CARGO_TARGET_DIR=/work/scratch/target-eval cargo run --release --example eval -- --corpus {}{}`",
+        "\nReproduce: `cargo run --release --example eval -- --corpus {}{}`",
         args.corpus.display(),
         if args.quick { " --quick" } else { "" }
     );
