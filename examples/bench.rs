@@ -19,6 +19,9 @@
 //!
 //! Everything ends in a Markdown report on stdout. Deterministic apart from timings.
 
+#[path = "support/naive.rs"]
+mod naive;
+
 use std::collections::HashSet;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -32,7 +35,7 @@ use reply_search::ingest::{self, Letter};
 use reply_search::search::{SearchRequest, SortOrder};
 use reply_search::similar::SimilarRequest;
 use reply_search::text::is_han;
-use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
+use tantivy::tokenizer::{TokenStream, Tokenizer};
 
 const SEED: u64 = 0x5EED_2024_0612_0001;
 const MB: f64 = 1024.0 * 1024.0;
@@ -493,73 +496,11 @@ fn drain<T: Tokenizer>(tok: &mut T, texts: &[&str]) -> usize {
     n
 }
 
-/// The naive reference tokenizer: jieba's default `cut` (precise mode + HMM), no
-/// normalisation, whitespace dropped, positions by token ordinal.
-#[derive(Clone)]
-struct JiebaCut {
-    analyzer: Arc<Analyzer>,
-    tokens: Vec<Token>,
-}
-
-struct VecStream<'a> {
-    tokens: &'a mut [Token],
-    next: usize,
-}
-
-impl TokenStream for VecStream<'_> {
-    fn advance(&mut self) -> bool {
-        self.next += 1;
-        self.next <= self.tokens.len()
-    }
-    fn token(&self) -> &Token {
-        &self.tokens[self.next - 1]
-    }
-    fn token_mut(&mut self) -> &mut Token {
-        &mut self.tokens[self.next - 1]
-    }
-}
-
-impl Tokenizer for JiebaCut {
-    type TokenStream<'a> = VecStream<'a>;
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecStream<'a> {
-        self.tokens.clear();
-        for t in self.analyzer.jieba.cut(text, true) {
-            if t.word.trim().is_empty() {
-                continue;
-            }
-            self.tokens.push(Token {
-                offset_from: t.byte_start,
-                offset_to: t.byte_end,
-                position: self.tokens.len(),
-                text: t.word.to_string(),
-                position_length: 1,
-            });
-        }
-        VecStream {
-            tokens: &mut self.tokens,
-            next: 0,
-        }
-    }
-}
-
-fn naive_index(analyzer: Arc<Analyzer>, texts: &[&str], dir: &Path) -> Result<f64> {
-    use tantivy::schema::{IndexRecordOption, Schema, TextFieldIndexing, TextOptions};
-    let mut sb = Schema::builder();
-    let indexing = TextFieldIndexing::default()
-        .set_tokenizer("jieba_cut")
-        .set_index_option(IndexRecordOption::WithFreqsAndPositions);
-    let body = sb.add_text_field(
-        "body",
-        TextOptions::default().set_indexing_options(indexing),
-    );
+fn naive_index(texts: &[&str], dir: &Path) -> Result<f64> {
+    let mut sb = tantivy::schema::Schema::builder();
+    let body = naive::text_field(&mut sb, "body");
     let index = tantivy::Index::create_in_dir(dir, sb.build())?;
-    index.tokenizers().register(
-        "jieba_cut",
-        JiebaCut {
-            analyzer,
-            tokens: Vec::new(),
-        },
-    );
+    naive::register(&index);
     let started = Instant::now();
     let mut writer: tantivy::IndexWriter = index.writer_with_num_threads(2, 128 * 1024 * 1024)?;
     for t in texts {
@@ -1381,7 +1322,7 @@ fn main() -> Result<()> {
     // The naive reference.
     std::fs::create_dir_all(&naive_dir)?;
     let c = Clock::start();
-    naive_index(analyzer.clone(), &texts, &naive_dir)?;
+    naive_index(&texts, &naive_dir)?;
     let naive_clock = c.stop();
     let t_naive = naive_clock.wall();
     let (naive_bytes, _, naive_files) = index_sizes(&naive_dir);

@@ -9,22 +9,22 @@
 //! [--quick]`. The corpus defaults to `../shared/corpus` (replies.jsonl, replies-more.jsonl,
 //! futian-fgj-reply-20240294.txt; policy.jsonl is deliberately not used).
 
+#[path = "support/naive.rs"]
+mod naive;
+
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow};
-use jieba_rs::Jieba;
 use reply_search::analysis::{Analyzer, compact};
 use reply_search::index::Engine;
 use reply_search::ingest::{Letter, scan_corpus};
 use reply_search::search::SearchRequest;
 use tantivy::collector::{DocSetCollector, TopDocs};
 use tantivy::query::QueryParser;
-use tantivy::schema::{FAST, Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions};
-use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
+use tantivy::schema::{FAST, Field, Schema};
 use tantivy::{DocAddress, Index, IndexReader, TantivyDocument, doc};
 
 /// The evaluation corpus: exactly these files, so that policy.jsonl (long non-letter texts)
@@ -199,57 +199,6 @@ fn reciprocal_rank(ranked: &[String], grades: &HashMap<String, u32>) -> f64 {
 // ---------------------------------------------------------------------------------------
 // The naive baseline: what a first tantivy + jieba build looks like.
 
-/// jieba default-mode words as tantivy tokens: byte offsets from jieba, position = ordinal,
-/// lowercased. Tokens without any letter or digit (punctuation, spaces) are dropped, as
-/// tantivy's own tokenizers do.
-#[derive(Clone)]
-struct NaiveJieba {
-    jieba: Arc<Jieba>,
-    tokens: Vec<Token>,
-}
-
-struct NaiveStream<'a> {
-    tokens: &'a mut [Token],
-    next: usize,
-}
-
-impl TokenStream for NaiveStream<'_> {
-    fn advance(&mut self) -> bool {
-        self.next += 1;
-        self.next <= self.tokens.len()
-    }
-    fn token(&self) -> &Token {
-        &self.tokens[self.next - 1]
-    }
-    fn token_mut(&mut self) -> &mut Token {
-        &mut self.tokens[self.next - 1]
-    }
-}
-
-impl Tokenizer for NaiveJieba {
-    type TokenStream<'a> = NaiveStream<'a>;
-
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> NaiveStream<'a> {
-        self.tokens.clear();
-        for t in self.jieba.cut(text, true) {
-            if !t.word.chars().any(char::is_alphanumeric) {
-                continue;
-            }
-            self.tokens.push(Token {
-                offset_from: t.byte_start,
-                offset_to: t.byte_end,
-                position: self.tokens.len(),
-                text: t.word.to_lowercase(),
-                position_length: 1,
-            });
-        }
-        NaiveStream {
-            tokens: &mut self.tokens,
-            next: 0,
-        }
-    }
-}
-
 struct Naive {
     index: Index,
     reader: IndexReader,
@@ -261,22 +210,10 @@ struct Naive {
 impl Naive {
     fn build(letters: &[Letter]) -> Result<Naive> {
         let mut schema = Schema::builder();
-        let indexing = TextFieldIndexing::default()
-            .set_tokenizer("naive_jieba")
-            .set_index_option(IndexRecordOption::WithFreqsAndPositions);
-        let field = schema.add_text_field(
-            "text",
-            TextOptions::default().set_indexing_options(indexing),
-        );
+        let field = naive::text_field(&mut schema, "text");
         let ord_field = schema.add_u64_field("ord", FAST);
         let index = Index::create_in_ram(schema.build());
-        index.tokenizers().register(
-            "naive_jieba",
-            NaiveJieba {
-                jieba: Arc::new(Jieba::new()),
-                tokens: Vec::new(),
-            },
-        );
+        naive::register(&index);
         // One thread, one segment: ties in BM25 then break the same way on every run.
         let mut writer = index.writer_with_num_threads::<TantivyDocument>(1, 256 * 1024 * 1024)?;
         for (i, l) in letters.iter().enumerate() {

@@ -186,6 +186,13 @@ pub struct BufferedStream<'a> {
     next: usize,
 }
 
+impl<'a> BufferedStream<'a> {
+    /// Streams the given tokens in order.
+    pub fn new(tokens: &'a mut [Token]) -> Self {
+        BufferedStream { tokens, next: 0 }
+    }
+}
+
 impl TokenStream for BufferedStream<'_> {
     fn advance(&mut self) -> bool {
         self.next += 1;

@@ -73,12 +73,19 @@ impl Engine {
         let letter = self
             .get(id)?
             .ok_or_else(|| Error::NotFound(id.to_string()))?;
-        let title = format!(
-            "{} {}",
-            letter.title,
-            letter.proposal_title.as_deref().unwrap_or("")
-        );
-        let mut response = self.similar(&title, &letter.text, Some(id), req)?;
+        // The proposal's own title says what it is about; the letter's heading mostly names
+        // the department and the session, which would make letters of one department look
+        // alike. Those names are kept out of the words altogether.
+        let title = letter
+            .proposal_title
+            .clone()
+            .unwrap_or_else(|| letter.title.clone());
+        let letterhead = [letter.respondent.as_deref(), letter.session.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let mut response = self.similar(&title, &letter.text, Some(id), &letterhead, req)?;
         response.id = Some(id.to_string());
         Ok(response)
     }
@@ -92,7 +99,7 @@ impl Engine {
             ));
         }
         let text: String = req.text.chars().take(MAX_TEXT_CHARS).collect();
-        self.similar("", &text, None, req)
+        self.similar("", &text, None, "", req)
     }
 
     fn similar(
@@ -100,6 +107,7 @@ impl Engine {
         title: &str,
         body: &str,
         exclude: Option<&str>,
+        letterhead: &str,
         req: &SimilarRequest,
     ) -> Result<SimilarResponse, Error> {
         let started = std::time::Instant::now();
@@ -107,7 +115,7 @@ impl Engine {
         if !(1..=50).contains(&limit) {
             return Err(Error::bad("bad_limit", "limit must be between 1 and 50"));
         }
-        let terms = self.distinctive_terms(title, body);
+        let terms = self.distinctive_terms(title, body, letterhead);
         let f = &self.fields;
         // The conditions every hit meets: not the source, and the request's filters.
         let mut filters: Vec<(Occur, Box<dyn Query>)> = Vec::new();
@@ -251,15 +259,21 @@ impl Engine {
 
     /// The words of the text that best tell it apart: tf × idf over the body field, words of
     /// two or more chars that are not stopwords or bare numbers; title words count double.
-    fn distinctive_terms(&self, title: &str, body: &str) -> Vec<(String, Score)> {
+    fn distinctive_terms(&self, title: &str, body: &str, letterhead: &str) -> Vec<(String, Score)> {
         let mut tf: HashMap<String, f32> = HashMap::new();
         let mut tokenizer = WordTokenizer::new(self.analyzer.clone());
+        let mut excluded = std::collections::HashSet::new();
+        let mut stream = tokenizer.token_stream(letterhead);
+        while let Some(t) = stream.next() {
+            excluded.insert(t.text.clone());
+        }
         for (text, weight) in [(title, 2.0), (body, 1.0)] {
             let mut stream = tokenizer.token_stream(text);
             while let Some(t) = stream.next() {
                 if t.text.chars().count() >= 2
                     && !t.text.chars().all(|c| c.is_ascii_digit())
                     && !self.analyzer.vocab.stopwords.contains(&t.text)
+                    && !excluded.contains(&t.text)
                 {
                     *tf.entry(t.text.clone()).or_default() += weight;
                 }
