@@ -1,12 +1,15 @@
 //! Reading corpus files into letters.
 //!
-//! A corpus is a directory tree of letter files (.txt, .md, .html/.htm: one letter each)
-//! and JSON Lines files (.jsonl: one record per line). Anything unusable is reported as
-//! a `Skipped` entry instead of failing the scan, so one bad file never blocks indexing.
+//! A corpus is a directory tree of letter files (.txt, .md, .html/.htm, .pdf, .docx: one
+//! letter each) and JSON Lines files (.jsonl: one record per line). Anything unusable is
+//! reported as a `Skipped` entry instead of failing the scan, so one bad file never blocks
+//! indexing. See docs/formats.md.
 
 pub mod clean;
+pub mod docx;
 pub mod fields;
 pub mod html;
+pub mod pdf;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -56,10 +59,14 @@ pub struct CorpusScan {
 }
 
 /// Bump when cleaning/extraction changes so that incremental indexing re-indexes everything.
-pub const PARSER_VERSION: u32 = 1;
+/// 2: HTML main-content extraction.
+pub const PARSER_VERSION: u32 = 2;
 
 /// Largest letter text accepted, in bytes.
 const MAX_TEXT_BYTES: usize = 5 * 1024 * 1024;
+/// Largest PDF or DOCX file accepted, in bytes: they carry fonts and images, so they are
+/// much larger than their text.
+pub const MAX_FILE_BYTES: usize = 50 * 1024 * 1024;
 /// Largest id accepted, in bytes.
 const MAX_ID_BYTES: usize = 200;
 /// Title fallback length, in chars.
@@ -81,6 +88,133 @@ pub enum IngestError {
     InvalidUtf8(usize),
     #[error("cannot read: {0}")]
     Io(String),
+    #[error("no text layer (scanned PDF?): {chars} text characters on {pages} page(s)")]
+    NoTextLayer { pages: usize, chars: usize },
+    #[error("unreadable PDF: {0}")]
+    BadPdf(String),
+    #[error("unreadable DOCX: {0}")]
+    BadDocx(String),
+    #[error("unsupported format {0:?}")]
+    Unsupported(String),
+}
+
+/// The document formats letters are read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Html,
+    Pdf,
+    Docx,
+    /// One JSON record (see `letter_from_json`).
+    Json,
+}
+
+impl Format {
+    /// The format named by a MIME type (parameters such as `; charset=utf-8` ignored) or a
+    /// file extension (with or without the dot), case-insensitively.
+    pub fn from_type_or_ext(s: &str) -> Option<Format> {
+        let s = s
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        let s = s.strip_prefix('.').unwrap_or(&s);
+        Some(match s {
+            "txt" | "md" | "text" | "text/plain" | "text/markdown" => Format::Text,
+            "html" | "htm" | "shtml" | "xhtml" | "text/html" | "application/xhtml+xml" => {
+                Format::Html
+            }
+            "pdf" | "application/pdf" | "application/x-pdf" => Format::Pdf,
+            "docx"
+            | "wps-docx"
+            | "application/vnd.openxmlformats-officedocument.wordprocessingml.document" => {
+                Format::Docx
+            }
+            "json" | "application/json" => Format::Json,
+            _ => return None,
+        })
+    }
+
+    /// The format of an unlabelled upload, from its first bytes.
+    pub fn sniff(bytes: &[u8]) -> Option<Format> {
+        let head = &bytes[..bytes.len().min(1024)];
+        if head.windows(5).any(|w| w == b"%PDF-") {
+            return Some(Format::Pdf);
+        }
+        if head.starts_with(b"PK\x03\x04") {
+            return Some(Format::Docx);
+        }
+        let text = String::from_utf8_lossy(head).to_ascii_lowercase();
+        let text = text.trim_start_matches('\u{FEFF}').trim_start();
+        if text.starts_with('{') {
+            return Some(Format::Json);
+        }
+        if text.starts_with("<!doctype html") || text.starts_with("<html") || text.contains("<body")
+        {
+            return Some(Format::Html);
+        }
+        std::str::from_utf8(bytes).is_ok().then_some(Format::Text)
+    }
+
+    /// Largest input accepted in this format, in bytes.
+    fn max_bytes(self) -> usize {
+        match self {
+            Format::Pdf | Format::Docx => MAX_FILE_BYTES,
+            Format::Text | Format::Html | Format::Json => MAX_TEXT_BYTES,
+        }
+    }
+}
+
+/// Builds a letter from a document's bytes in any supported format.
+///
+/// `content_type_or_ext` is a MIME type (`application/pdf`, `text/html; charset=utf-8`)
+/// or a file extension (`pdf`, `.docx`); an empty or `application/octet-stream` type is
+/// sniffed from the bytes. For JSON (one record), the record's own "id" and "source" win
+/// over `id` and `source`, which only fill them in when missing.
+pub fn letter_from_bytes(
+    id: &str,
+    bytes: &[u8],
+    content_type_or_ext: &str,
+    source: Option<String>,
+) -> Result<Letter, IngestError> {
+    let label = content_type_or_ext.trim();
+    let format = match Format::from_type_or_ext(label) {
+        Some(f) => f,
+        None if label.is_empty()
+            || label.eq_ignore_ascii_case("application/octet-stream")
+            || label.eq_ignore_ascii_case("bin") =>
+        {
+            Format::sniff(bytes)
+                .ok_or_else(|| IngestError::Unsupported("unrecognised bytes".into()))?
+        }
+        None => return Err(IngestError::Unsupported(label.to_string())),
+    };
+    if bytes.len() > format.max_bytes() {
+        return Err(IngestError::TooLarge {
+            size: bytes.len() as u64,
+            limit: format.max_bytes(),
+        });
+    }
+    let text = match format {
+        Format::Text => utf8(bytes)?.to_string(),
+        Format::Html => html::html_to_text(utf8(bytes)?),
+        Format::Pdf => pdf::pdf_to_text(bytes)?,
+        Format::Docx => docx::docx_to_text(bytes)?,
+        Format::Json => {
+            let mut value: Value = serde_json::from_str(utf8(bytes)?)
+                .map_err(|e| IngestError::BadJson(e.to_string()))?;
+            if let Some(obj) = value.as_object_mut() {
+                obj.entry("id")
+                    .or_insert_with(|| Value::String(id.to_string()));
+                if let Some(src) = source {
+                    obj.entry("source").or_insert(Value::String(src));
+                }
+            }
+            return letter_from_json(&value);
+        }
+    };
+    letter_from_text(id, &text, source)
 }
 
 /// Walks `dir` recursively in sorted order and reads every letter in it.
@@ -113,10 +247,10 @@ pub fn scan_corpus(dir: &Path) -> std::io::Result<CorpusScan> {
                 reason,
             })
         };
-        let limit = if ext == "jsonl" {
-            u64::MAX
-        } else {
-            MAX_TEXT_BYTES as u64
+        let limit = match Format::from_type_or_ext(&ext) {
+            _ if ext == "jsonl" => u64::MAX,
+            Some(f) => f.max_bytes() as u64,
+            None => MAX_TEXT_BYTES as u64,
         };
         let bytes = match read_limited(&path, limit) {
             Ok(b) => b,
@@ -148,14 +282,7 @@ pub fn scan_corpus(dir: &Path) -> std::io::Result<CorpusScan> {
             }
         };
         let source = Some(location.clone());
-        let result = utf8(&bytes).and_then(|text| {
-            let text = if ext == "html" || ext == "htm" {
-                html::html_to_text(text)
-            } else {
-                text.to_string()
-            };
-            letter_from_text(&id, &text, source)
-        });
+        let result = letter_from_bytes(&id, &bytes, &ext, source);
         match result {
             Ok(letter) => push(
                 CorpusDoc {
@@ -210,7 +337,10 @@ fn collect_files(
             .and_then(|e| e.to_str())
             .map(str::to_ascii_lowercase)
             .unwrap_or_default();
-        if matches!(ext.as_str(), "txt" | "md" | "html" | "htm" | "jsonl") {
+        if matches!(
+            ext.as_str(),
+            "txt" | "md" | "html" | "htm" | "shtml" | "xhtml" | "pdf" | "docx" | "jsonl"
+        ) {
             let rel = rel_of(&path);
             files.push((path, rel, ext));
         }
@@ -246,7 +376,7 @@ fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, IngestError> {
     if meta.len() > limit {
         return Err(IngestError::TooLarge {
             size: meta.len(),
-            limit: MAX_TEXT_BYTES,
+            limit: limit as usize,
         });
     }
     std::fs::read(path).map_err(|e| IngestError::Io(e.to_string()))
@@ -524,6 +654,7 @@ mod tests {
                 "duplicate id \"j1\" (first seen at corpus/d.jsonl:1)",
             ),
             ("corpus/empty.txt", "no text"),
+            ("corpus/notes.pdf", "unreadable PDF"),
         ];
         assert_eq!(skipped.len(), expect.len(), "{skipped:?}");
         for ((loc, reason), (want_loc, want_reason)) in skipped.iter().zip(expect) {

@@ -2,7 +2,7 @@
 //! errors keep their message; internal ones are logged and answered generically.
 
 use axum::Json;
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -67,8 +67,22 @@ impl From<JsonRejection> for ApiError {
     fn from(r: JsonRejection) -> Self {
         let status = match &r {
             JsonRejection::MissingJsonContentType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            JsonRejection::BytesRejection(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            // 413 when over the limit; a body that failed to arrive otherwise is a 400.
+            JsonRejection::BytesRejection(b) if b.status().is_client_error() => b.status(),
+            JsonRejection::BytesRejection(_) => StatusCode::BAD_REQUEST,
             _ => StatusCode::BAD_REQUEST,
+        };
+        ApiError::new(status, "bad_body", r.body_text())
+    }
+}
+
+impl From<BytesRejection> for ApiError {
+    /// A raw body that could not be read: over the size limit (413) or cut off (400).
+    fn from(r: BytesRejection) -> Self {
+        let status = if r.status().is_client_error() {
+            r.status()
+        } else {
+            StatusCode::BAD_REQUEST
         };
         ApiError::new(status, "bad_body", r.body_text())
     }
@@ -110,6 +124,20 @@ impl IntoResponse for ApiError {
 #[derive(axum::extract::FromRequest)]
 #[from_request(via(axum::Json), rejection(ApiError))]
 pub struct ApiJson<T>(pub T);
+
+/// Raw body extractor whose rejections (body too large) are `ApiError`s.
+pub struct ApiBytes(pub axum::body::Bytes);
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for ApiBytes {
+    type Rejection = ApiError;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        axum::body::Bytes::from_request(request, state)
+            .await
+            .map(ApiBytes)
+            .map_err(ApiError::from)
+    }
+}
 
 /// Query-string extractor whose rejections are `ApiError`s.
 #[derive(axum::extract::FromRequestParts)]
