@@ -284,6 +284,41 @@ async fn writes_need_the_admin_key() {
         ))
         .unwrap();
     assert_eq!(call(&app, text).await.0, StatusCode::CREATED);
+    // PDF and DOCX uploads are read like corpus files; a scan is refused with a reason.
+    for (name, content_type) in [
+        ("futian-20240294.pdf", "application/pdf"),
+        (
+            "futian-20240294.docx",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ),
+        ("scanned.pdf", "application/pdf"),
+    ] {
+        let bytes = std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures")
+                .join(name),
+        )
+        .unwrap();
+        let upload = Request::put(format!("/api/docs/upload-{name}"))
+            .header(header::CONTENT_TYPE, content_type)
+            .header(header::AUTHORIZATION, format!("Bearer {KEY}"))
+            .body(Body::from(bytes))
+            .unwrap();
+        let (status, _, body) = call(&app, upload).await;
+        if name == "scanned.pdf" {
+            assert_error(
+                status,
+                &serde_json::from_slice(&body).unwrap(),
+                StatusCode::BAD_REQUEST,
+                "bad_document",
+            );
+        } else {
+            assert_eq!(status, StatusCode::CREATED, "{name}");
+            let (_, doc) = get(&app, &format!("/api/docs/upload-{}", enc(name))).await;
+            assert_eq!(doc["proposal_no"], "20240294", "{name}");
+            assert_eq!(doc["respondent"], "福田区发展和改革局", "{name}");
+        }
+    }
     let wrong_type = Request::put("/api/docs/api-test-3")
         .header(header::CONTENT_TYPE, "application/xml")
         .header(header::AUTHORIZATION, format!("Bearer {KEY}"))

@@ -94,9 +94,9 @@ fn killed_indexing_keeps_a_committed_prefix_and_resumes() {
 
         if dir.path().join("meta.json").exists() {
             let ids = doc_ids(dir.path());
-            assert_eq!(
-                ids.len() % BATCH,
-                0,
+            // Whole batches, or everything when the kill came after the final commit.
+            assert!(
+                ids.len() % BATCH == 0 || ids.len() == order.len(),
                 "round {round}: {} documents is not whole batches",
                 ids.len()
             );

@@ -85,6 +85,11 @@ fn files_dropped_into_the_corpus_become_searchable() {
     );
     wait_for("the new letter", || total(&addr, "城北公交站台") == Some(1));
 
+    // A letter as departments publish it: the 福田区 reply as a PDF.
+    let pdf = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/futian-20240294.pdf");
+    std::fs::copy(pdf, corpus.path().join("futian.pdf")).unwrap();
+    wait_for("the dropped PDF", || total(&addr, "免申即享") == Some(1));
+
     write("broken.txt", "");
     std::fs::write(corpus.path().join("bad.jsonl"), b"{not json\n\xff\xfe").unwrap();
     write(
@@ -97,5 +102,5 @@ fn files_dropped_into_the_corpus_become_searchable() {
     wait_for("the removed letter to go", || {
         total(&addr, "城北公交站台") == Some(0)
     });
-    assert!(get(&addr, "/health").unwrap().contains("\"docs\":1"));
+    assert!(get(&addr, "/health").unwrap().contains("\"docs\":2"));
 }

@@ -329,6 +329,16 @@ pub async fn put_doc(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_ascii_lowercase();
+    // Letters as departments publish them: PDF and Word files, read like corpus files.
+    const BINARY_TYPES: [&str; 2] = [
+        "application/pdf",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ];
+    if BINARY_TYPES.iter().any(|t| content_type.starts_with(t)) {
+        let letter = ingest::letter_from_bytes(&id, &body, &content_type, None)
+            .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_document", e.to_string()))?;
+        return store(&state, letter).await;
+    }
     let text = std::str::from_utf8(&body).map_err(|_| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -365,7 +375,13 @@ pub async fn put_doc(
             "send application/json or text/plain",
         ));
     };
-    let created = blocking(&state, move |s| {
+    store(&state, letter).await
+}
+
+/// Writes a letter: 201 when it is new, 200 when it replaced one.
+async fn store(state: &AppState, letter: Letter) -> Result<Response, ApiError> {
+    let id = letter.id.clone();
+    let created = blocking(state, move |s| {
         let existed = s.engine.get(&letter.id)?.is_some();
         s.engine.put(&letter)?;
         Ok(!existed)
