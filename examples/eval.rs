@@ -9,8 +9,12 @@
 //! [--quick]`. The corpus defaults to `../shared/corpus` (replies.jsonl, replies-more.jsonl,
 //! futian-fgj-reply-20240294.txt; policy.jsonl is deliberately not used).
 
+#[path = "support/corpus.rs"]
+mod corpus;
 #[path = "support/naive.rs"]
 mod naive;
+#[path = "support/rng.rs"]
+mod rng;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -18,22 +22,18 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow};
+use corpus::TempCorpus;
 use reply_search::analysis::{Analyzer, compact};
 use reply_search::index::Engine;
 use reply_search::ingest::{Letter, scan_corpus};
 use reply_search::search::SearchRequest;
+use rng::Rng;
 use tantivy::collector::{DocSetCollector, TopDocs};
 use tantivy::query::QueryParser;
 use tantivy::schema::{FAST, Field, Schema};
 use tantivy::{DocAddress, Index, IndexReader, TantivyDocument, doc};
 
 /// The evaluation corpus: exactly these files, so that policy.jsonl (long non-letter texts)
-/// and anything else in the folder cannot shift the figures.
-const CORPUS_FILES: [&str; 3] = [
-    "replies.jsonl",
-    "replies-more.jsonl",
-    "futian-fgj-reply-20240294.txt",
-];
 const TOP_K: usize = 10;
 const SUBSTRINGS_FULL: usize = 500;
 const SUBSTRINGS_QUICK: usize = 100;
@@ -81,18 +81,8 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let missing: Vec<&str> = CORPUS_FILES
-        .iter()
-        .copied()
-        .filter(|f| !args.corpus.join(f).is_file())
-        .collect();
-    if !missing.is_empty() {
-        eprintln!(
-            "evaluation corpus not found: {} lacks {}.\nPass the folder holding {} with --corpus DIR.",
-            args.corpus.display(),
-            missing.join(", "),
-            CORPUS_FILES.join(", ")
-        );
+    if let Some(msg) = corpus::missing(&args.corpus) {
+        eprintln!("{msg}");
         return ExitCode::from(2);
     }
     match run(&args) {
@@ -101,29 +91,6 @@ fn main() -> ExitCode {
             eprintln!("error: {e:#}");
             ExitCode::from(1)
         }
-    }
-}
-
-/// A copy of the evaluation files in a fresh temp folder, removed on drop.
-struct TempCorpus(PathBuf);
-
-impl TempCorpus {
-    fn copy_from(src: &Path) -> Result<TempCorpus> {
-        let dir = std::env::temp_dir().join(format!("reply-search-eval-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-        let tmp = TempCorpus(dir);
-        for f in CORPUS_FILES {
-            std::fs::copy(src.join(f), tmp.0.join(f))
-                .with_context(|| format!("copying {}", src.join(f).display()))?;
-        }
-        Ok(tmp)
-    }
-}
-
-impl Drop for TempCorpus {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 
@@ -278,21 +245,6 @@ impl Naive {
 
 // ---------------------------------------------------------------------------------------
 
-/// xorshift64: a fixed, dependency-free sequence.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
-
 struct SystemScore {
     ndcg: f64,
     mrr: f64,
@@ -310,7 +262,7 @@ fn mean(xs: &[f64]) -> f64 {
 fn run(args: &Args) -> Result<()> {
     let started = Instant::now();
     let judged = load_queries(&args.queries)?;
-    let tmp = TempCorpus::copy_from(&args.corpus)?;
+    let tmp = TempCorpus::copy_from(&args.corpus, "reply-search-eval")?;
 
     let t = Instant::now();
     let engine = Engine::in_memory(Analyzer::shared_default())?;

@@ -101,8 +101,15 @@ pub fn match_ranges(text: &str, needles: &[String]) -> Vec<Range<usize>> {
     )
 }
 
-/// Escapes `text[range]` into `out`, turning line breaks into spaces.
-fn push_escaped(out: &mut String, text: &str) {
+/// Escapes text for HTML element content and quoted attribute values.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    escape_into(&mut out, text, false);
+    out
+}
+
+/// Escapes `text` into `out`; in snippets line breaks become spaces.
+fn escape_into(out: &mut String, text: &str, breaks_as_spaces: bool) {
     for c in text.chars() {
         match c {
             '&' => out.push_str("&amp;"),
@@ -110,10 +117,14 @@ fn push_escaped(out: &mut String, text: &str) {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
-            '\n' | '\r' => out.push(' '),
+            '\n' | '\r' if breaks_as_spaces => out.push(' '),
             c => out.push(c),
         }
     }
+}
+
+fn push_escaped(out: &mut String, text: &str) {
+    escape_into(out, text, true);
 }
 
 /// `text[window]` as escaped HTML with the given ranges (inside the window) in `<mark>`.

@@ -201,16 +201,7 @@ fn run(cli: Cli) -> Result<(), Error> {
             match_mode,
             json,
         }) => {
-            let engine = open(&paths)?;
-            if engine.num_docs() == 0 && paths.corpus.is_dir() {
-                let report = sync(&engine, &paths.corpus)?;
-                eprintln!(
-                    "indexed {} documents from {} in {:.1} s",
-                    report.docs,
-                    paths.corpus.display(),
-                    report.seconds
-                );
-            }
+            let engine = open_built(&paths)?;
             let request = SearchRequest {
                 q: query,
                 limit: Some(limit),
@@ -250,10 +241,7 @@ fn run(cli: Cli) -> Result<(), Error> {
             limit,
             json,
         }) => {
-            let engine = open(&paths)?;
-            if engine.num_docs() == 0 && paths.corpus.is_dir() {
-                sync(&engine, &paths.corpus)?;
-            }
+            let engine = open_built(&paths)?;
             let mut request = SimilarRequest {
                 limit: Some(limit),
                 ..SimilarRequest::default()
@@ -334,6 +322,22 @@ fn open(paths: &Paths) -> Result<Engine, Error> {
         None => Analyzer::shared_default(),
     };
     Engine::open(&paths.index, analyzer)
+}
+
+/// Opens the index, building it from the corpus first when it is empty (so `search` and
+/// `similar` work on a fresh clone).
+fn open_built(paths: &Paths) -> Result<Engine, Error> {
+    let engine = open(paths)?;
+    if engine.num_docs() == 0 && paths.corpus.is_dir() {
+        let report = sync(&engine, &paths.corpus)?;
+        eprintln!(
+            "indexed {} documents from {} in {:.1} s",
+            report.docs,
+            paths.corpus.display(),
+            report.seconds
+        );
+    }
+    Ok(engine)
 }
 
 /// Syncs the corpus with a progress bar on stderr (hidden when stderr is not a terminal).

@@ -496,7 +496,22 @@ impl Engine {
             phrase: false,
             common: false,
         };
-        if word.chars().count() >= 3
+        // How many documents hold the word as a token: cheap, enough to tell a word that is
+        // everywhere, and proof that some document contains it.
+        let df = clause
+            .alternatives
+            .iter()
+            .map(|a| {
+                searcher
+                    .doc_freq(&Term::from_field_text(f.body, a))
+                    .unwrap_or(0)
+            })
+            .max()
+            .unwrap_or(0);
+        // Only a word no document holds as a token can be missing altogether; only then is
+        // the (costlier) substring count run.
+        if df == 0
+            && word.chars().count() >= 3
             && searcher
                 .search(self.matcher(&clause).as_ref(), &Count)
                 .unwrap_or(1)
@@ -514,20 +529,8 @@ impl Engine {
                 return;
             }
         }
-        // How many documents hold the word as a token: cheap, and enough to tell a word that
-        // is everywhere.
         let docs = searcher.num_docs().max(1) as f64;
-        let df = clause
-            .alternatives
-            .iter()
-            .map(|a| {
-                searcher
-                    .doc_freq(&Term::from_field_text(f.body, a))
-                    .unwrap_or(0)
-            })
-            .max()
-            .unwrap_or(0) as f64;
-        let common = docs >= 50.0 && df / docs > COMMON_FRACTION;
+        let common = docs >= 50.0 && df as f64 / docs > COMMON_FRACTION;
         plan.tiered.push(Clause { common, ..clause });
     }
 
@@ -737,7 +740,8 @@ fn regex_escape(s: &str) -> String {
     out
 }
 
-fn term_filter(term: Term) -> Box<dyn Query> {
+/// Documents holding `term`, contributing nothing to the score (a filter).
+pub(crate) fn term_filter(term: Term) -> Box<dyn Query> {
     Box::new(ConstScoreQuery::new(
         Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
         0.0,

@@ -17,6 +17,7 @@ use crate::error::Error;
 use crate::highlight;
 use crate::index::Engine;
 use crate::ingest::Letter;
+use crate::search::term_filter;
 
 /// Near-duplicate candidates measured exactly per request.
 const DUPLICATE_CANDIDATES: usize = 20;
@@ -120,10 +121,10 @@ impl Engine {
         // The conditions every hit meets: not the source, and the request's filters.
         let mut filters: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         if let Some(id) = exclude {
-            filters.push((Occur::MustNot, term_query(Term::from_field_text(f.id, id))));
+            filters.push((Occur::MustNot, term_filter(Term::from_field_text(f.id, id))));
         }
         if let Some(k) = req.kind.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            filters.push((Occur::Must, term_query(Term::from_field_text(f.kind, k))));
+            filters.push((Occur::Must, term_filter(Term::from_field_text(f.kind, k))));
         }
         if let Some(r) = req
             .respondent
@@ -133,13 +134,13 @@ impl Engine {
         {
             filters.push((
                 Occur::Must,
-                term_query(Term::from_field_text(f.respondent, r)),
+                term_filter(Term::from_field_text(f.respondent, r)),
             ));
         }
         if let Some(y) = req.year {
             filters.push((
                 Occur::Must,
-                term_query(Term::from_field_u64(f.year, y as u64)),
+                term_filter(Term::from_field_u64(f.year, y as u64)),
             ));
         }
         let with_filters = |q: Box<dyn Query>| -> BooleanQuery {
@@ -156,7 +157,7 @@ impl Engine {
                 (
                     Occur::Should,
                     Box::new(ConstScoreQuery::new(
-                        term_query(Term::from_field_text(f.lsh, &b)),
+                        term_filter(Term::from_field_text(f.lsh, &b)),
                         1.0,
                     )) as Box<dyn Query>,
                 )
@@ -300,8 +301,4 @@ impl Engine {
         scored.truncate(MAX_QUERY_TERMS);
         scored
     }
-}
-
-fn term_query(term: Term) -> Box<dyn Query> {
-    Box::new(TermQuery::new(term, IndexRecordOption::Basic))
 }

@@ -3,13 +3,13 @@
 
 mod common;
 
+use common::{enc, respond as call};
+
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use http_body_util::BodyExt;
 use reply_search::ingest::Letter;
 use reply_search::server::{ServerOptions, Shared, app};
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
 const KEY: &str = "test-admin-key";
 
@@ -24,38 +24,9 @@ fn writable() -> axum::Router {
     })
 }
 
-async fn call(
-    app: &axum::Router,
-    request: Request<Body>,
-) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
-    let response = app.clone().oneshot(request).await.unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = response
-        .into_body()
-        .collect()
-        .await
-        .unwrap()
-        .to_bytes()
-        .to_vec();
-    (status, headers, body)
-}
-
 async fn get(app: &axum::Router, uri: &str) -> (StatusCode, Value) {
     let (status, _, body) = call(app, Request::get(uri).body(Body::empty()).unwrap()).await;
     (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
-}
-
-fn enc(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 /// An error response: 4xx with the documented body shape.

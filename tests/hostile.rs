@@ -6,12 +6,13 @@
 
 mod common;
 
+use common::enc;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
-use http_body_util::BodyExt;
 use reply_search::server::{AppState, ServerOptions, Shared, app};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -55,16 +56,7 @@ impl Reply {
 async fn call(app: &axum::Router, request: Request<Body>) -> Reply {
     let what = format!("{} {}", request.method(), short(&request.uri().to_string()));
     let work = async {
-        let response = app.clone().oneshot(request).await.unwrap();
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = response
-            .into_body()
-            .collect()
-            .await
-            .unwrap()
-            .to_bytes()
-            .to_vec();
+        let (status, headers, body) = common::respond(app, request).await;
         Reply {
             status,
             headers,
@@ -82,18 +74,6 @@ fn short(s: &str) -> String {
     } else {
         format!("{}… ({} bytes)", &s[..s.floor_char_boundary(120)], s.len())
     }
-}
-
-fn enc(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 fn get_req(uri: &str) -> Request<Body> {

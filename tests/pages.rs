@@ -2,15 +2,16 @@
 //! through `oneshot`. Every page is also checked against the CSP rules (no inline script or
 //! style) and, for hostile documents, against script injection.
 
+mod common;
+
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode, header};
-use http_body_util::BodyExt;
+use common::enc;
 use reply_search::analysis::Analyzer;
 use reply_search::index::Engine;
 use reply_search::ingest::{Letter, letter_from_json, letter_from_text};
 use reply_search::server::{Shared, app};
-use tower::ServiceExt;
 
 const FUTIAN_ID: &str = "futian-fgj-reply-20240294";
 
@@ -62,11 +63,8 @@ fn app_with(letters: &[Letter]) -> Router {
 }
 
 async fn send(app: &Router, request: Request<Body>) -> (StatusCode, HeaderMap, String) {
-    let response = app.clone().oneshot(request).await.unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    (status, headers, String::from_utf8(bytes.to_vec()).unwrap())
+    let (status, headers, body) = common::respond(app, request).await;
+    (status, headers, String::from_utf8(body).unwrap())
 }
 
 async fn get(app: &Router, uri: &str) -> (StatusCode, HeaderMap, String) {
@@ -82,18 +80,6 @@ async fn post_text(app: &Router, text: &str) -> (StatusCode, HeaderMap, String) 
         .body(Body::from(format!("text={}", enc(text))))
         .unwrap();
     send(app, request).await
-}
-
-fn enc(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 /// The markup tags of a page. Escaped text has no literal `<`, so whatever is found here is

@@ -48,20 +48,7 @@ pub fn routes() -> Router<AppState> {
 // Escaping and URLs
 
 /// HTML-escapes text for element content and quoted attribute values.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + s.len() / 8);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use crate::highlight::escape_html as esc;
 
 /// Percent-encodes every byte outside the RFC 3986 unreserved set, so the result is safe
 /// as a query value and as one path segment.

@@ -1,0 +1,53 @@
+//! The evaluation corpus shared by the evaluation examples: exactly these files of the real
+//! document collection, so that policy texts or anything else in the folder cannot shift the
+//! figures, copied to a temp folder so indexing never writes next to the source.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+pub const FILES: [&str; 3] = [
+    "replies.jsonl",
+    "replies-more.jsonl",
+    "futian-fgj-reply-20240294.txt",
+];
+
+/// A message for the user when `dir` lacks any of the files.
+pub fn missing(dir: &Path) -> Option<String> {
+    let missing: Vec<&str> = FILES
+        .iter()
+        .copied()
+        .filter(|f| !dir.join(f).is_file())
+        .collect();
+    (!missing.is_empty()).then(|| {
+        format!(
+            "evaluation corpus not found: {} lacks {}.\nPass the folder holding {} with --corpus DIR.",
+            dir.display(),
+            missing.join(", "),
+            FILES.join(", ")
+        )
+    })
+}
+
+/// A copy of the evaluation files in a fresh temp folder, removed on drop.
+pub struct TempCorpus(pub PathBuf);
+
+impl TempCorpus {
+    pub fn copy_from(src: &Path, name: &str) -> Result<TempCorpus> {
+        let dir = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        let tmp = TempCorpus(dir);
+        for f in FILES {
+            std::fs::copy(src.join(f), tmp.0.join(f))
+                .with_context(|| format!("copying {}", src.join(f).display()))?;
+        }
+        Ok(tmp)
+    }
+}
+
+impl Drop for TempCorpus {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
