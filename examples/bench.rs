@@ -58,6 +58,10 @@ struct Opts {
     http_secs: u64,
     client: Option<Client>,
     only_index: bool,
+    /// Reuse the project index of an earlier `--keep` run and measure search only.
+    search_only: bool,
+    /// Keep the index folders after the run.
+    keep: bool,
 }
 
 fn parse_opts() -> Result<Opts> {
@@ -70,6 +74,8 @@ fn parse_opts() -> Result<Opts> {
         http_secs: 0,
         client: None,
         only_index: false,
+        search_only: false,
+        keep: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -89,10 +95,12 @@ fn parse_opts() -> Result<Opts> {
                 })
             }
             "--only-index" => o.only_index = true,
+            "--search-only" => o.search_only = true,
+            "--keep" => o.keep = true,
             "-h" | "--help" => {
                 println!(
                     "usage: bench [--docs N] [--quick] [--http] [--corpus DIR] [--runs N] \
-                     [--http-secs S] [--client wrk|builtin] [--only-index]"
+                     [--http-secs S] [--client wrk|builtin] [--only-index] [--keep] [--search-only]"
                 );
                 std::process::exit(0);
             }
@@ -1148,8 +1156,10 @@ fn main() -> Result<()> {
     let work_dir = std::env::temp_dir().join(format!("reply-search-bench-{}", opts.docs));
     let project_dir = work_dir.join(".index-project");
     let naive_dir = work_dir.join(".index-naive");
-    for d in [&project_dir, &naive_dir] {
-        let _ = std::fs::remove_dir_all(d);
+    if !opts.search_only {
+        for d in [&project_dir, &naive_dir] {
+            let _ = std::fs::remove_dir_all(d);
+        }
     }
 
     let t = Instant::now();
@@ -1184,6 +1194,10 @@ fn main() -> Result<()> {
         syn.jsonl.display(),
         syn.jsonl_bytes as f64 / MB
     ));
+
+    if opts.search_only {
+        return search_only(&analyzer, &syn, &project_dir, &opts);
+    }
 
     let mut rows: Vec<Row> = Vec::new();
     let jieba = &analyzer.jieba;
@@ -1278,7 +1292,7 @@ fn main() -> Result<()> {
     let hwm_reset = reset_hwm();
     let c = Clock::start();
     let engine = Engine::open(&project_dir, analyzer.clone())?;
-    let report = engine.sync_corpus(&work_dir, &|_, _| {})?;
+    let report = engine.sync_corpus(&work_dir, &|_| {})?;
     let index_clock = c.stop();
     let index_secs = index_clock.wall();
     // Dropping the engine drops its writer: merges still running are abandoned, as when
@@ -1529,8 +1543,46 @@ fn main() -> Result<()> {
     }
     println!("{o}");
     // The indexes are large (several times the text); the JSONL stays for inspection.
-    for d in [&project_dir, &naive_dir] {
-        let _ = std::fs::remove_dir_all(d);
+    if !opts.keep {
+        for d in [&project_dir, &naive_dir] {
+            let _ = std::fs::remove_dir_all(d);
+        }
+    }
+    Ok(())
+}
+
+/// `--search-only`: the in-process latency table on the project index an earlier `--keep`
+/// run left, for iterating on search speed without re-indexing.
+fn search_only(
+    analyzer: &std::sync::Arc<Analyzer>,
+    syn: &Synthetic,
+    project_dir: &std::path::Path,
+    opts: &Opts,
+) -> Result<()> {
+    if !project_dir.join("meta.json").exists() {
+        bail!(
+            "no index at {} (run once with --keep first)",
+            project_dir.display()
+        );
+    }
+    let categories = build_categories(analyzer, syn, 120);
+    let engine = Engine::open(project_dir, analyzer.clone())?;
+    let segments = engine.reader.searcher().segment_readers().len();
+    println!(
+        "{} letters, {segments} segments, {} runs per category\n",
+        engine.num_docs(),
+        opts.runs
+    );
+    println!("| category | p50 ms | p95 ms | p99 ms | mean ms | avg total hits |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    // BENCH_CATEGORY=<substring> limits the run to matching categories (for profiling one).
+    let only = std::env::var("BENCH_CATEGORY").unwrap_or_default();
+    for cat in categories.iter().filter(|c| c.name.contains(only.as_str())) {
+        let l = measure(&engine, cat, opts.runs)?;
+        println!(
+            "| {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.0} |",
+            l.name, l.p50, l.p95, l.p99, l.mean, l.avg_total
+        );
     }
     Ok(())
 }

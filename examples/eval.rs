@@ -266,7 +266,7 @@ fn run(args: &Args) -> Result<()> {
 
     let t = Instant::now();
     let engine = Engine::in_memory(Analyzer::shared_default())?;
-    let report = engine.sync_corpus(&tmp.0, &|_, _| {})?;
+    let report = engine.sync_corpus(&tmp.0, &|_| {})?;
     for s in &report.skipped {
         eprintln!("skipped {}: {}", s.location, s.reason);
     }

@@ -401,7 +401,7 @@ fn run(args: &Args) -> Result<()> {
     let t = Instant::now();
     let analyzer = Analyzer::shared_default();
     let engine = Engine::in_memory(analyzer.clone())?;
-    let report = engine.sync_corpus(&tmp.0, &|_, _| {})?;
+    let report = engine.sync_corpus(&tmp.0, &|_| {})?;
     for s in &report.skipped {
         eprintln!("skipped {}: {}", s.location, s.reason);
     }

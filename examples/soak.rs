@@ -262,7 +262,7 @@ async fn main() {
     let built = Instant::now();
     let engine = Engine::open(dir.path(), Analyzer::shared_default()).expect("index opens");
     engine
-        .sync_corpus(&o.corpus, &|_, _| {})
+        .sync_corpus(&o.corpus, &|_| {})
         .expect("corpus indexes");
     let all = engine
         .search(&SearchRequest {

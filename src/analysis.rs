@@ -1,17 +1,20 @@
 //! The jieba-rs → tantivy bridge: normalisation and the two tokenizers every text field uses.
 //!
 //! * `zh_words`: jieba search-mode words (生产力 inside 新质生产力 is its own token). A token's
-//!   position is the **char index of its first char** in the normalised text, so overlapping
-//!   search-mode sub-words keep positions consistent with the text: a phrase of words can be
-//!   queried with char-length offsets and means exact adjacency.
-//! * `zh_ngrams`: character bigrams over the normalised text with whitespace removed, one per
-//!   char position (plus a unigram for the last char). A string of two or more chars occurs in a
+//!   position is the **char index of its first char**, so overlapping search-mode sub-words
+//!   keep positions consistent with the text: a phrase of words can be queried with
+//!   char-length offsets and means exact adjacency.
+//! * `zh_ngrams`: character bigrams over the text with whitespace removed, one per char
+//!   position (plus a unigram for the last char). A string of two or more chars occurs in a
 //!   field exactly when its bigrams occur at consecutive positions, so recall and phrase
 //!   exactness do not depend on how jieba happened to cut the text.
 //!
-//! Normalisation (both fields, and queries): full-width → half-width, lowercase, traditional →
-//! simplified. Each step maps one char to one char, so token offsets map back to the original
-//! text char by char and always fall on char boundaries.
+//! Normalisation (full-width → half-width, lowercase, traditional → simplified) happens once
+//! per field value, before the tokenizers: the index writes `normalize(value)` into every
+//! text field, so the two tokenizers (and the near-duplicate shingles) share one pass instead
+//! of each folding the same letter. The tokenizers therefore expect normalised text, and
+//! their offsets are offsets in it. Each step maps one char to one char, so offsets in the
+//! normalised text map back to the original char by char (see `Normalized`).
 
 use std::sync::{Arc, OnceLock};
 
@@ -161,12 +164,14 @@ fn next_slot(tokens: &mut Vec<Token>, used: &mut usize) -> usize {
     *used - 1
 }
 
-/// Jieba search-mode word tokenizer. Owns its buffers so a tokenizer clone (one per
-/// indexing thread) re-tokenizes document after document without reallocating.
+/// Jieba search-mode word tokenizer over normalised text. Owns its buffers so a tokenizer
+/// clone (one per indexing thread) re-tokenizes document after document without
+/// reallocating.
 #[derive(Clone)]
 pub struct WordTokenizer {
     analyzer: Arc<Analyzer>,
-    norm: Normalized,
+    /// Byte offset of each char of the current text, and the text's length at the end.
+    starts: Vec<usize>,
     tokens: Vec<Token>,
 }
 
@@ -174,10 +179,17 @@ impl WordTokenizer {
     pub fn new(analyzer: Arc<Analyzer>) -> Self {
         WordTokenizer {
             analyzer,
-            norm: Normalized::default(),
+            starts: Vec::new(),
             tokens: Vec::new(),
         }
     }
+}
+
+/// Fills `starts` with the byte offset of each char of `text`, then `text.len()`.
+fn char_starts(text: &str, starts: &mut Vec<usize>) {
+    starts.clear();
+    starts.extend(text.char_indices().map(|(b, _)| b));
+    starts.push(text.len());
 }
 
 /// Streams tokens prepared in a tokenizer's buffer.
@@ -210,9 +222,9 @@ impl Tokenizer for WordTokenizer {
     type TokenStream<'a> = BufferedStream<'a>;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> BufferedStream<'a> {
-        self.norm.fill(text);
+        char_starts(text, &mut self.starts);
         let mut used = 0;
-        for t in self.analyzer.jieba.cut_for_search(&self.norm.text, true) {
+        for t in self.analyzer.jieba.cut_for_search(text, true) {
             // Whitespace and punctuation are not words; the n-gram field keeps them for
             // phrase exactness.
             if !t.word.chars().any(char::is_alphanumeric) {
@@ -222,8 +234,8 @@ impl Tokenizer for WordTokenizer {
             let token = &mut self.tokens[slot];
             token.text.clear();
             token.text.push_str(t.word);
-            token.offset_from = self.norm.starts[t.start];
-            token.offset_to = self.norm.starts[t.end];
+            token.offset_from = self.starts[t.start];
+            token.offset_to = self.starts[t.end];
             token.position = t.start;
             token.position_length = 1;
         }
@@ -234,12 +246,11 @@ impl Tokenizer for WordTokenizer {
     }
 }
 
-/// Character bigram tokenizer over the normalised text without whitespace.
+/// Character bigram tokenizer over normalised text, skipping whitespace.
 #[derive(Clone, Default)]
 pub struct NgramTokenizer {
-    norm: Normalized,
-    /// (char, index into `norm.starts`) of each non-whitespace char.
-    chars: Vec<(char, usize)>,
+    /// (char, byte offset, byte offset after it) of each non-whitespace char.
+    chars: Vec<(char, usize, usize)>,
     tokens: Vec<Token>,
 }
 
@@ -247,18 +258,14 @@ impl Tokenizer for NgramTokenizer {
     type TokenStream<'a> = BufferedStream<'a>;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> BufferedStream<'a> {
-        self.norm.fill(text);
         self.chars.clear();
         self.chars.extend(
-            self.norm
-                .text
-                .chars()
-                .enumerate()
+            text.char_indices()
                 .filter(|(_, c)| !c.is_whitespace())
-                .map(|(i, c)| (c, i)),
+                .map(|(b, c)| (c, b, b + c.len_utf8())),
         );
-        let mut used = 0;
         let n = self.chars.len();
+        let mut used = 0;
         for pos in 0..n {
             // A bigram per position; the last char also stands alone so that a
             // one-char query can find it (see `search::substring_query`).
@@ -266,13 +273,11 @@ impl Tokenizer for NgramTokenizer {
             let slot = next_slot(&mut self.tokens, &mut used);
             let token = &mut self.tokens[slot];
             token.text.clear();
-            for &(c, _) in &self.chars[pos..pos + width] {
+            for &(c, _, _) in &self.chars[pos..pos + width] {
                 token.text.push(c);
             }
-            let (_, first) = self.chars[pos];
-            let (_, last) = self.chars[pos + width - 1];
-            token.offset_from = self.norm.starts[first];
-            token.offset_to = self.norm.starts[last + 1];
+            token.offset_from = self.chars[pos].1;
+            token.offset_to = self.chars[pos + width - 1].2;
             token.position = pos;
             token.position_length = 1;
         }
@@ -321,6 +326,11 @@ mod tests {
         tokens(&mut WordTokenizer::new(Analyzer::shared_default()), text)
     }
 
+    /// Tokens of `text` as the index sees them: normalised first.
+    fn indexed_words(text: &str) -> Vec<(String, usize, usize, usize)> {
+        words(&normalize(text))
+    }
+
     fn assert_token(
         all: &[(String, usize, usize, usize)],
         text: &str,
@@ -356,14 +366,19 @@ mod tests {
     }
 
     #[test]
-    fn folds_width_case_and_traditional_but_offsets_point_at_source() {
+    fn indexed_text_is_folded_and_offsets_map_back_to_the_source() {
         let s = "ＰＭ２.５與國際";
-        let all = words(s);
+        let all = indexed_words(s);
         let texts: Vec<&str> = all.iter().map(|t| t.0.as_str()).collect();
         assert!(texts.contains(&"国际"), "{texts:?}");
-        let guoji = all.iter().find(|t| t.0 == "国际").unwrap();
-        assert_eq!(&s[guoji.1..guoji.2], "國際");
         assert!(texts.iter().any(|t| t.starts_with("pm")), "{texts:?}");
+        // Offsets are in the normalised text; its chars map 1:1 to the source's.
+        let norm = Normalized::new(s);
+        assert_eq!(norm.text, normalize(s));
+        let guoji = all.iter().find(|t| t.0 == "国际").unwrap();
+        let first = norm.text[..guoji.1].chars().count();
+        let last = norm.text[..guoji.2].chars().count();
+        assert_eq!(&s[norm.starts[first]..norm.starts[last]], "國際");
     }
 
     #[test]
@@ -403,8 +418,11 @@ mod tests {
         #![proptest_config(ProptestConfig::with_cases(300))]
         #[test]
         fn offsets_are_char_boundaries(s in "\\PC{0,60}|[a-zＡ-Ｚ０-９国際發展 \u{3000}、，。]{0,40}") {
-            for t in words(&s).into_iter().chain(tokens(&mut NgramTokenizer::default(), &s)) {
-                prop_assert!(s.is_char_boundary(t.1) && s.is_char_boundary(t.2) && t.1 < t.2 && t.2 <= s.len());
+            let n = normalize(&s);
+            for t in words(&n).into_iter().chain(tokens(&mut NgramTokenizer::default(), &n)) {
+                prop_assert!(n.is_char_boundary(t.1) && n.is_char_boundary(t.2) && t.1 < t.2 && t.2 <= n.len());
+                let compacted: String = n[t.1..t.2].chars().filter(|c| !c.is_whitespace()).collect();
+                prop_assert!(n[t.1..t.2] == t.0 || compacted == t.0, "{:?} at {}..{}", t.0, t.1, t.2);
             }
         }
     }

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::analysis::compact;
+use crate::analysis::{compact, normalize};
 
 /// Characters per shingle: long enough that common phrases (现答复如下) rarely decide alone.
 pub const SHINGLE: usize = 5;
@@ -74,7 +74,13 @@ fn minhash(shingles: &[u64]) -> [u64; HASHES] {
 /// The band terms of a text (empty for texts shorter than a shingle): documents sharing
 /// a band term are near-duplicate candidates.
 pub fn band_terms(text: &str) -> Vec<String> {
-    let sh = shingles(&compact(text));
+    band_terms_normalized(&normalize(text))
+}
+
+/// `band_terms` of a text already normalised (as the index has it).
+pub fn band_terms_normalized(normalized: &str) -> Vec<String> {
+    let compacted: String = normalized.chars().filter(|c| !c.is_whitespace()).collect();
+    let sh = shingles(&compacted);
     if sh.is_empty() {
         return Vec::new();
     }

@@ -2,7 +2,7 @@
 //! content hash, single-document put/delete. Readers are reloaded after each commit, so
 //! searches keep being answered from the last commit while a write is in progress.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -12,13 +12,13 @@ use tantivy::schema::{
 };
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
-use crate::analysis::{Analyzer, NGRAMS, WORDS};
+use crate::analysis::{Analyzer, NGRAMS, WORDS, normalize};
 use crate::error::Error;
 use crate::ingest::{self, CorpusDoc, Letter, Skipped};
 
 /// Bump when the schema or the analysis changes incompatibly: an index with another version
 /// is rebuilt from the corpus instead of being read wrongly.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 const META_FILE: &str = "reply-search.json";
 /// Documents per commit during a corpus sync: an interrupted run keeps what it committed.
 /// `REPLY_SEARCH_COMMIT_EVERY` overrides it (the crash tests use small batches).
@@ -27,9 +27,9 @@ fn commit_every() -> usize {
         .ok()
         .and_then(|v| v.parse().ok())
         .filter(|n| *n > 0)
-        .unwrap_or(2000)
+        .unwrap_or(10_000)
 }
-const WRITER_MEMORY: usize = 128 * 1024 * 1024;
+const WRITER_MEMORY: usize = 256 * 1024 * 1024;
 
 /// Where a document came from: the corpus folder (removed when its file goes) or the API.
 pub const ORIGIN_CORPUS: &str = "corpus";
@@ -277,23 +277,26 @@ impl Engine {
             f.stored,
             serde_json::to_string(letter).expect("letter serialises"),
         );
+        // The analysed fields get the normalised text (see `analysis`): one pass per value.
         for title in std::iter::once(&letter.title).chain(letter.proposal_title.as_ref()) {
-            doc.add_text(f.title, title);
+            let title = normalize(title);
+            doc.add_text(f.title, &title);
             doc.add_text(f.title_ng, title);
         }
-        doc.add_text(f.body, &letter.text);
-        doc.add_text(f.body_ng, &letter.text);
+        let body = normalize(&letter.text);
+        for band in crate::dedup::band_terms_normalized(&body) {
+            doc.add_text(f.lsh, band);
+        }
+        doc.add_text(f.body, &body);
+        doc.add_text(f.body_ng, body);
         doc.add_text(f.kind, &letter.kind);
         if let Some(r) = &letter.respondent {
             doc.add_text(f.respondent, r);
-            doc.add_text(f.respondent_ng, r);
+            doc.add_text(f.respondent_ng, normalize(r));
         }
         if let Some(s) = &letter.session {
             doc.add_text(f.session, s);
-            doc.add_text(f.session_ng, s);
-        }
-        for band in crate::dedup::band_terms(&letter.text) {
-            doc.add_text(f.lsh, band);
+            doc.add_text(f.session_ng, normalize(s));
         }
         let date = letter.date.as_deref().and_then(date_number);
         doc.add_i64(f.date, date.unwrap_or(0));
@@ -338,65 +341,87 @@ impl Engine {
 
     /// Brings the index up to date with the corpus folder: adds new documents, re-indexes
     /// changed ones, removes those whose file is gone (API-written ones are left alone).
-    /// `progress` is called with (done, total) as documents are written.
+    /// `progress` is called with the number of documents written so far.
+    ///
+    /// The scan runs on its own thread and hands letters over a bounded channel, so reading
+    /// and parsing overlap indexing and only a few hundred letters wait in memory at a time.
+    /// A bulk run (at least one commit batch) ends by waiting for the merges it started, so
+    /// the index is left with few segments (faster searches) and no abandoned merge files.
     pub fn sync_corpus(
         &self,
         corpus: &Path,
-        progress: &dyn Fn(usize, usize),
+        progress: &dyn Fn(usize),
     ) -> Result<SyncReport, Error> {
         let started = std::time::Instant::now();
-        let scan = ingest::scan_corpus(corpus).map_err(|e| Error::io(corpus, e))?;
-        let mut report = SyncReport {
-            skipped: scan.skipped.into_iter().map(SkippedFile::from).collect(),
-            ..SyncReport::default()
-        };
+        std::fs::read_dir(corpus).map_err(|e| Error::io(corpus, e))?;
         let existing = self.existing()?;
-        let mut seen = std::collections::HashSet::new();
-        let mut work: Vec<(&CorpusDoc, bool)> = Vec::new();
-        for doc in &scan.docs {
-            seen.insert(doc.letter.id.as_str());
-            match existing.get(&doc.letter.id) {
-                Some((hash, origin)) if *hash == doc.hash && origin == ORIGIN_CORPUS => {
-                    report.unchanged += 1
+        let mut report = SyncReport::default();
+        let mut seen: HashSet<String> = HashSet::new();
+        let batch = commit_every();
+        let mut written = 0usize;
+        let (tx, rx) = std::sync::mpsc::sync_channel::<CorpusDoc>(256);
+        let skipped = std::thread::scope(|scope| -> Result<Vec<Skipped>, Error> {
+            let scanner = scope.spawn(move || {
+                // A failed send means indexing stopped on an error; the rest is not needed.
+                ingest::scan_corpus_each(corpus, &mut |doc| {
+                    let _ = tx.send(doc);
+                })
+            });
+            for doc in rx {
+                seen.insert(doc.letter.id.clone());
+                let replace = match existing.get(&doc.letter.id) {
+                    Some((hash, origin)) if *hash == doc.hash && origin == ORIGIN_CORPUS => {
+                        report.unchanged += 1;
+                        continue;
+                    }
+                    Some(_) => true,
+                    None => false,
+                };
+                let tantivy_doc = self.tantivy_doc(&doc.letter, doc.hash, ORIGIN_CORPUS);
+                self.with_writer(|writer| {
+                    if replace {
+                        writer.delete_term(Term::from_field_text(self.fields.id, &doc.letter.id));
+                    }
+                    writer.add_document(tantivy_doc)?;
+                    Ok(())
+                })?;
+                if replace {
+                    report.updated += 1;
+                } else {
+                    report.added += 1;
                 }
-                Some(_) => work.push((doc, true)),
-                None => work.push((doc, false)),
+                written += 1;
+                if written % batch == 0 {
+                    self.with_writer(|writer| self.commit(writer))?;
+                }
+                if written % 64 == 0 {
+                    progress(written);
+                }
             }
-        }
+            scanner
+                .join()
+                .expect("corpus scan thread panicked")
+                .map_err(|e| Error::io(corpus, e))
+        })?;
+        report.skipped = skipped.into_iter().map(SkippedFile::from).collect();
         let vanished: Vec<&String> = existing
             .iter()
             .filter(|(id, (_, origin))| origin == ORIGIN_CORPUS && !seen.contains(id.as_str()))
             .map(|(id, _)| id)
             .collect();
-        if work.is_empty() && vanished.is_empty() {
-            report.docs = self.num_docs();
-            report.seconds = started.elapsed().as_secs_f64();
-            return Ok(report);
+        if written > 0 || !vanished.is_empty() {
+            self.with_writer(|writer| {
+                for id in &vanished {
+                    writer.delete_term(Term::from_field_text(self.fields.id, id));
+                }
+                self.commit(writer)
+            })?;
+            report.removed = vanished.len();
+            progress(written);
         }
-        let total = work.len();
-        let batch = commit_every();
-        self.with_writer(|writer| {
-            for id in &vanished {
-                writer.delete_term(Term::from_field_text(self.fields.id, id));
-                report.removed += 1;
-            }
-            for (n, (doc, replace)) in work.iter().enumerate() {
-                if *replace {
-                    writer.delete_term(Term::from_field_text(self.fields.id, &doc.letter.id));
-                    report.updated += 1;
-                } else {
-                    report.added += 1;
-                }
-                writer.add_document(self.tantivy_doc(&doc.letter, doc.hash, ORIGIN_CORPUS))?;
-                if (n + 1) % batch == 0 {
-                    self.commit(writer)?;
-                }
-                if (n + 1) % 64 == 0 || n + 1 == total {
-                    progress(n + 1, total);
-                }
-            }
-            self.commit(writer)
-        })?;
+        if written >= batch {
+            self.finish_writes()?;
+        }
         report.docs = self.num_docs();
         report.seconds = started.elapsed().as_secs_f64();
         Ok(report)

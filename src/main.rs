@@ -352,16 +352,12 @@ fn sync(engine: &Engine, corpus: &Path) -> Result<SyncReport, Error> {
     if std::io::stderr().is_terminal() {
         bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
     }
+    // The corpus is streamed, so the number of letters is not known in advance.
     bar.set_style(
-        ProgressStyle::with_template(
-            "indexing {bar:40} {pos}/{len} documents ({per_sec}, {eta} left)",
-        )
-        .expect("valid template"),
+        ProgressStyle::with_template("indexing {spinner} {pos} documents written ({per_sec})")
+            .expect("valid template"),
     );
-    let report = engine.sync_corpus(corpus, &|done, total| {
-        bar.set_length(total as u64);
-        bar.set_position(done as u64);
-    });
+    let report = engine.sync_corpus(corpus, &|done| bar.set_position(done as u64));
     bar.finish_and_clear();
     report
 }

@@ -264,12 +264,15 @@ impl Engine {
         let mut tf: HashMap<String, f32> = HashMap::new();
         let mut tokenizer = WordTokenizer::new(self.analyzer.clone());
         let mut excluded = std::collections::HashSet::new();
-        let mut stream = tokenizer.token_stream(letterhead);
+        // The tokenizer expects normalised text, as the index gives it.
+        let letterhead = crate::analysis::normalize(letterhead);
+        let mut stream = tokenizer.token_stream(&letterhead);
         while let Some(t) = stream.next() {
             excluded.insert(t.text.clone());
         }
         for (text, weight) in [(title, 2.0), (body, 1.0)] {
-            let mut stream = tokenizer.token_stream(text);
+            let text = crate::analysis::normalize(text);
+            let mut stream = tokenizer.token_stream(&text);
             while let Some(t) = stream.next() {
                 if t.text.chars().count() >= 2
                     && !t.text.chars().all(|c| c.is_ascii_digit())

@@ -40,6 +40,11 @@ pub fn fold_variant(c: char) -> char {
 
 /// Width, case and variant folding: the part of normalisation that needs no table.
 pub fn fold_char(c: char) -> char {
+    // Fast path: common Han ideographs have no width, case or variant form, and they are
+    // most of the text (the case table lookup is the expensive step otherwise).
+    if ('\u{4E00}'..='\u{9FFF}').contains(&c) {
+        return c;
+    }
     fold_variant(fold_case(fold_width(c)))
 }
 

@@ -46,7 +46,7 @@ pub fn spawn<S: Send + Sync + 'static>(
 }
 
 fn sync(engine: &Engine, corpus: &Path) {
-    match engine.sync_corpus(corpus, &|_, _| {}) {
+    match engine.sync_corpus(corpus, &|_| {}) {
         Ok(r) => {
             if r.added + r.updated + r.removed > 0 || !r.skipped.is_empty() {
                 tracing::info!(

@@ -74,7 +74,7 @@ fn engine() -> &'static Engine {
         for name in ["letters.jsonl", "futian-fgj-reply-20240294.txt"] {
             std::fs::copy(testdata.join(name), corpus.join(name)).unwrap();
         }
-        let report = engine.sync_corpus(&corpus, &|_, _| {}).unwrap();
+        let report = engine.sync_corpus(&corpus, &|_| {}).unwrap();
         assert!(report.skipped.is_empty() && engine.num_docs() >= 20, "{:?}", report.skipped);
         let _ = std::fs::remove_dir_all(&corpus);
         // A letter made of the chars that break naive offset arithmetic.

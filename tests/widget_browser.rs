@@ -104,7 +104,7 @@ async fn widget_works_in_headless_chromium() {
     let dir = tempfile::tempdir().unwrap();
     let engine = Engine::open(dir.path(), Analyzer::shared_default()).unwrap();
     engine
-        .sync_corpus(&Path::new(ROOT).join("corpus"), &|_, _| {})
+        .sync_corpus(&Path::new(ROOT).join("corpus"), &|_| {})
         .unwrap();
     println!("indexed corpus in {:?}", started.elapsed());
 

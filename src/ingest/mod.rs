@@ -221,12 +221,23 @@ pub fn letter_from_bytes(
 ///
 /// Fails only if `dir` itself cannot be read; every other problem becomes a `Skipped`.
 pub fn scan_corpus(dir: &Path) -> std::io::Result<CorpusScan> {
+    let mut docs = Vec::new();
+    let skipped = scan_corpus_each(dir, &mut |doc| docs.push(doc))?;
+    Ok(CorpusScan { docs, skipped })
+}
+
+/// `scan_corpus` as a stream: hands each letter to `on_doc` as soon as it is read (so
+/// indexing can overlap the scan and the corpus never has to fit in memory at once) and
+/// returns what was skipped.
+pub fn scan_corpus_each(
+    dir: &Path,
+    on_doc: &mut dyn FnMut(CorpusDoc),
+) -> std::io::Result<Vec<Skipped>> {
     let mut files = Vec::new();
     let mut skipped = Vec::new();
     std::fs::read_dir(dir)?;
     collect_files(dir, dir, &mut files, &mut skipped);
 
-    let mut docs: Vec<CorpusDoc> = Vec::new();
     let mut seen: HashMap<String, String> = HashMap::new();
     let mut push = |doc: CorpusDoc, location: String, skipped: &mut Vec<Skipped>| {
         if let Some(first) = seen.get(&doc.letter.id) {
@@ -236,7 +247,7 @@ pub fn scan_corpus(dir: &Path) -> std::io::Result<CorpusScan> {
             });
         } else {
             seen.insert(doc.letter.id.clone(), location);
-            docs.push(doc);
+            on_doc(doc);
         }
     };
     for (path, rel, ext) in files {
@@ -295,7 +306,7 @@ pub fn scan_corpus(dir: &Path) -> std::io::Result<CorpusScan> {
             Err(e) => skip(e.to_string(), &mut skipped),
         }
     }
-    Ok(CorpusScan { docs, skipped })
+    Ok(skipped)
 }
 
 /// Recursively lists letter files as (path, path relative to root, lowercase extension),

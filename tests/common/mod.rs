@@ -15,7 +15,7 @@ pub fn corpus_dir() -> PathBuf {
 pub fn corpus_engine() -> Engine {
     let engine = Engine::in_memory(Analyzer::shared_default()).expect("in-memory index");
     let report = engine
-        .sync_corpus(&corpus_dir(), &|_, _| {})
+        .sync_corpus(&corpus_dir(), &|_| {})
         .expect("corpus indexes");
     assert!(
         report.skipped.is_empty(),
