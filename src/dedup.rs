@@ -33,13 +33,24 @@ pub struct NearDuplicate {
     pub passages: Vec<String>,
 }
 
+/// splitmix64's finaliser: a cheap, well-mixing bijection on u64.
+const fn mix64(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// Hash of one shingle, from its char codes (no UTF-8 encoding or byte hashing: this runs
+/// once per char of every indexed letter).
 fn hash_chars(chars: &[char]) -> u64 {
-    let mut buf = [0u8; 4 * SHINGLE * 2];
-    let mut n = 0;
-    for c in chars {
-        n += c.encode_utf8(&mut buf[n..]).len();
+    let mut h = 0u64;
+    for &c in chars {
+        // Char codes fit in 21 bits; the multiply spreads each over the word.
+        h = (h ^ c as u64)
+            .wrapping_mul(0x0000_0100_0000_01B3)
+            .rotate_left(21);
     }
-    xxhash_rust::xxh3::xxh3_64(&buf[..n])
+    mix64(h)
 }
 
 /// Sorted, distinct hashes of the 5-char shingles of a compacted text.
@@ -54,18 +65,30 @@ pub fn shingles(compacted: &str) -> Vec<u64> {
     out
 }
 
-/// MinHash signature: for each of 64 cheap permutations (multiply-add on the shingle hash),
-/// the minimum over the shingles.
-fn minhash(shingles: &[u64]) -> [u64; HASHES] {
-    let mut sig = [u64::MAX; HASHES];
+/// Multipliers (odd) and offsets of the 64 permutations, fixed at compile time.
+const PERMUTATIONS: ([u32; HASHES], [u32; HASHES]) = {
+    let (mut a, mut b) = ([0u32; HASHES], [0u32; HASHES]);
+    let mut i = 0;
+    while i < HASHES {
+        let r = mix64(0x9E37_79B9_7F4A_7C15u64.wrapping_mul(i as u64 + 1));
+        a[i] = (r as u32) | 1;
+        b[i] = (r >> 32) as u32;
+        i += 1;
+    }
+    (a, b)
+};
+
+/// MinHash signature: for each of 64 permutations of the 32-bit shingle hashes (odd
+/// multiply, add, xor-shift: each step a bijection), the minimum over the shingles. 32-bit
+/// lanes let the compiler vectorise the inner loop, which runs 64 times per shingle.
+fn minhash(shingles: &[u64]) -> [u32; HASHES] {
+    let (a, b) = PERMUTATIONS;
+    let mut sig = [u32::MAX; HASHES];
     for &h in shingles {
-        for (i, slot) in sig.iter_mut().enumerate() {
-            let a = 0x9E37_79B9_7F4A_7C15u64.wrapping_mul(2 * i as u64 + 1);
-            let b = 0xC2B2_AE3D_27D4_EB4Fu64.wrapping_mul(i as u64 + 7);
-            let v = h.wrapping_mul(a).wrapping_add(b).rotate_left(31);
-            if v < *slot {
-                *slot = v;
-            }
+        let x = (h ^ (h >> 32)) as u32;
+        for i in 0..HASHES {
+            let v = x.wrapping_mul(a[i]).wrapping_add(b[i]);
+            sig[i] = sig[i].min(v ^ (v >> 15));
         }
     }
     sig
@@ -87,7 +110,7 @@ pub fn band_terms_normalized(normalized: &str) -> Vec<String> {
     let sig = minhash(&sh);
     (0..BANDS)
         .map(|b| {
-            let mut bytes = Vec::with_capacity(ROWS * 8);
+            let mut bytes = Vec::with_capacity(ROWS * 4);
             for v in &sig[b * ROWS..(b + 1) * ROWS] {
                 bytes.extend_from_slice(&v.to_le_bytes());
             }
