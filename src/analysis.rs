@@ -21,7 +21,7 @@ use std::sync::{Arc, OnceLock};
 use jieba_rs::Jieba;
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
-use crate::text::fold_char;
+use crate::text::{fold_char, may_simplify};
 use crate::vocab::Vocab;
 
 /// Name under which the word tokenizer is registered in the index's tokenizer manager.
@@ -49,14 +49,19 @@ impl Normalized {
         self.text.clear();
         self.starts.clear();
         self.text.reserve(src.len());
+        let mut traditional = false;
         for (byte, c) in src.char_indices() {
             self.starts.push(byte);
-            self.text.push(fold_char(c));
+            let folded = fold_char(c);
+            traditional |= may_simplify(folded);
+            self.text.push(folded);
         }
         self.starts.push(src.len());
         // Traditional → simplified in place; fast2s only rewrites 3-byte chars into 3-byte
         // chars, so the char count and the offsets above stay valid.
-        fast2s::replace(&mut self.text);
+        if traditional {
+            fast2s::replace(&mut self.text);
+        }
     }
 
     /// Number of chars in the normalised text.
@@ -67,8 +72,16 @@ impl Normalized {
 
 /// Normalises a string (width, case, traditional → simplified) for comparisons and terms.
 pub fn normalize(s: &str) -> String {
-    let mut folded: String = s.chars().map(fold_char).collect();
-    fast2s::replace(&mut folded);
+    let mut folded = String::with_capacity(s.len());
+    let mut traditional = false;
+    for c in s.chars() {
+        let c = fold_char(c);
+        traditional |= may_simplify(c);
+        folded.push(c);
+    }
+    if traditional {
+        fast2s::replace(&mut folded);
+    }
     folded
 }
 

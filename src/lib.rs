@@ -5,6 +5,7 @@ pub mod highlight;
 pub mod index;
 pub mod ingest;
 pub mod query;
+pub mod score_shift;
 pub mod search;
 pub mod server;
 pub mod similar;

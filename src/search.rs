@@ -7,6 +7,7 @@
 //! fixed `TIER` per clause it matches plus BM25 (word field preferred, whole-chunk adjacency
 //! rewarded), so documents with all the words come first, then those with most of them.
 
+use crate::score_shift::ShiftQuery;
 use std::collections::HashMap;
 use std::ops::Bound;
 use std::sync::{Arc, Mutex};
@@ -609,16 +610,15 @@ impl Engine {
             let mut core: Vec<(Occur, Box<dyn Query>)> = Vec::new();
             for c in &plan.tiered {
                 let is_core = counts(c) || !any_counts;
-                let matcher = self.matcher(c);
-                let mut scored: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+                let mut matcher = self.matcher(c);
                 if is_core {
-                    scored.push((
-                        Occur::Should,
-                        Box::new(ConstScoreQuery::new(matcher.box_clone(), TIER)),
-                    ));
+                    // A counted word lifts its documents by a tier (see `TIER`).
+                    matcher = Box::new(ShiftQuery::new(matcher, TIER));
                 }
-                scored.push((Occur::Should, matcher));
-                scored.push((Occur::Should, self.word_terms(c)));
+                let scored: Vec<(Occur, Box<dyn Query>)> = vec![
+                    (Occur::Should, matcher),
+                    (Occur::Should, self.word_terms(c)),
+                ];
                 let clause: Box<dyn Query> = Box::new(BooleanQuery::new(scored));
                 if is_core {
                     core.push((Occur::Should, clause));

@@ -48,6 +48,36 @@ pub fn fold_char(c: char) -> char {
     fold_variant(fold_case(fold_width(c)))
 }
 
+/// True when traditional → simplified conversion (`fast2s`) may rewrite `c`, alone or next
+/// to some neighbour. Text without any such char is left unchanged by the conversion, so
+/// normalisation can skip it: `fast2s` does several hash lookups per CJK char, which made it
+/// the most expensive step of normalising a letter.
+pub fn may_simplify(c: char) -> bool {
+    use std::sync::OnceLock;
+    // One bit per 3-byte UTF-8 char (U+0800..U+FFFF), the only chars fast2s converts.
+    static TABLE: OnceLock<Vec<u64>> = OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        let mut bits = vec![0u64; 0x10000 / 64];
+        let mut set = |c: char| bits[c as usize / 64] |= 1 << (c as usize % 64);
+        let mut buf = String::new();
+        for c in (0x800..=0xFFFF).filter_map(char::from_u32) {
+            buf.clear();
+            buf.push(c);
+            if fast2s::convert(&buf) != buf {
+                set(c);
+            }
+        }
+        // Chars whose conversion depends on their neighbours (fast2s's special and
+        // exclusion tables), which may be unchanged when probed alone.
+        for c in "藉著苧闔鍾讎畫兒覆夥瞭麽幺於乾".chars() {
+            set(c);
+        }
+        bits
+    });
+    let cp = c as usize;
+    (0x800..=0xFFFF).contains(&cp) && table[cp / 64] & (1 << (cp % 64)) != 0
+}
+
 /// True for the Han ideographs that Chinese text is made of (CJK Unified Ideographs and
 /// extension A, compatibility ideographs, and 〇).
 pub fn is_han(c: char) -> bool {
@@ -76,6 +106,19 @@ mod tests {
             .map(fold_char)
             .collect();
         assert_eq!(s, "[2024]12号[2024]二〇二四年[2024]");
+    }
+
+    #[test]
+    fn simplification_candidates_cover_what_fast2s_changes() {
+        for s in ["國際與發展", "看著", "計畫", "答覆", "於是", "乾隆"] {
+            let mut converted = s.to_string();
+            fast2s::replace(&mut converted);
+            for (a, b) in s.chars().zip(converted.chars()) {
+                assert!(a == b || may_simplify(a), "{a} → {b} in {s}");
+            }
+        }
+        assert!(may_simplify('國') && may_simplify('著'));
+        assert!(!may_simplify('国') && !may_simplify('a') && !may_simplify('的'));
     }
 
     #[test]
