@@ -21,7 +21,7 @@ use std::sync::{Arc, OnceLock};
 use jieba_rs::Jieba;
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
-use crate::text::{fold_char, may_simplify};
+use crate::text::{fold_char, simplify};
 use crate::vocab::Vocab;
 
 /// Name under which the word tokenizer is registered in the index's tokenizer manager.
@@ -49,19 +49,14 @@ impl Normalized {
         self.text.clear();
         self.starts.clear();
         self.text.reserve(src.len());
-        let mut traditional = false;
         for (byte, c) in src.char_indices() {
             self.starts.push(byte);
-            let folded = fold_char(c);
-            traditional |= may_simplify(folded);
-            self.text.push(folded);
+            self.text.push(fold_char(c));
         }
         self.starts.push(src.len());
-        // Traditional → simplified in place; fast2s only rewrites 3-byte chars into 3-byte
-        // chars, so the char count and the offsets above stay valid.
-        if traditional {
-            fast2s::replace(&mut self.text);
-        }
+        // Traditional → simplified in place, 3-byte chars into 3-byte chars, so the char
+        // count and the offsets above stay valid.
+        simplify(&mut self.text);
     }
 
     /// Number of chars in the normalised text.
@@ -72,26 +67,17 @@ impl Normalized {
 
 /// Normalises a string (width, case, traditional → simplified) for comparisons and terms.
 pub fn normalize(s: &str) -> String {
-    let mut folded = String::with_capacity(s.len());
-    let mut traditional = false;
-    for c in s.chars() {
-        let c = fold_char(c);
-        traditional |= may_simplify(c);
-        folded.push(c);
-    }
-    if traditional {
-        fast2s::replace(&mut folded);
-    }
+    let mut folded: String = s.chars().map(fold_char).collect();
+    simplify(&mut folded);
     folded
 }
 
 /// Normalises and drops whitespace: the form in which the n-gram field sees text, and the
 /// form in which "contains" is defined for queries and phrases.
 pub fn compact(s: &str) -> String {
-    normalize(s)
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect()
+    let mut out = normalize(s);
+    out.retain(|c| !c.is_whitespace());
+    out
 }
 
 /// The dictionary and vocabulary shared by indexing and querying. Loading jieba's dictionary

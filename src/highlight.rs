@@ -70,10 +70,11 @@ pub fn needles<'a>(strings: impl IntoIterator<Item = &'a str>) -> Vec<String> {
 
 /// Which of the needles occur in `text` (normalising the text once for all of them).
 pub fn contains_each(text: &str, needles: &[String]) -> Vec<bool> {
-    let m = Matchable::new(text);
+    // Only "whether", not "where": the compacted text suffices, no offset tables.
+    let compacted = compact(text);
     needles
         .iter()
-        .map(|n| !n.is_empty() && m.compact.contains(n.as_str()))
+        .map(|n| !n.is_empty() && compacted.contains(n.as_str()))
         .collect()
 }
 

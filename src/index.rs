@@ -160,6 +160,11 @@ pub struct Engine {
     dir: Option<PathBuf>,
     /// Facet value tables per segment, shared by searches.
     pub(crate) facet_values: crate::search::FacetValueCache,
+    /// Body-field document frequencies of words, for the index generation they were read
+    /// from: similar-letter requests look up the df of every distinct word of a letter
+    /// (hundreds of term-dictionary lookups per segment), and most words recur across
+    /// requests.
+    body_dfs: Mutex<(u64, HashMap<String, u64>)>,
 }
 
 impl Engine {
@@ -227,6 +232,7 @@ impl Engine {
             writer: Mutex::new(None),
             dir,
             facet_values: Default::default(),
+            body_dfs: Mutex::new((u64::MAX, HashMap::new())),
         })
     }
 
@@ -260,6 +266,33 @@ impl Engine {
         writer.commit()?;
         self.reader.reload()?;
         Ok(())
+    }
+
+    /// How many documents of `searcher`'s generation hold `word` as a body token.
+    pub fn body_doc_freq(&self, searcher: &tantivy::Searcher, word: &str) -> u64 {
+        /// Bounds the cache's memory; refilling costs only lookups.
+        const MAX_WORDS: usize = 200_000;
+        let generation = searcher.generation().generation_id();
+        {
+            let mut cache = self.body_dfs.lock().unwrap_or_else(|p| p.into_inner());
+            if cache.0 != generation {
+                *cache = (generation, HashMap::new());
+            }
+            if let Some(df) = cache.1.get(word) {
+                return *df;
+            }
+        }
+        let df = searcher
+            .doc_freq(&Term::from_field_text(self.fields.body, word))
+            .unwrap_or(0);
+        let mut cache = self.body_dfs.lock().unwrap_or_else(|p| p.into_inner());
+        if cache.0 == generation {
+            if cache.1.len() >= MAX_WORDS {
+                cache.1.clear();
+            }
+            cache.1.insert(word.to_string(), df);
+        }
+        df
     }
 
     /// Number of live documents at the last commit.

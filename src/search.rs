@@ -502,11 +502,7 @@ impl Engine {
         let df = clause
             .alternatives
             .iter()
-            .map(|a| {
-                searcher
-                    .doc_freq(&Term::from_field_text(f.body, a))
-                    .unwrap_or(0)
-            })
+            .map(|a| self.body_doc_freq(&searcher, a))
             .max()
             .unwrap_or(0);
         // Only a word no document holds as a token can be missing altogether; only then is
@@ -897,7 +893,9 @@ impl FacetValueCache {
 
 enum FacetColumn {
     Str(tantivy::columnar::StrColumn, Vec<u64>, Arc<Vec<String>>),
-    Year(tantivy::columnar::Column<u64>, HashMap<u64, u64>),
+    /// The year column, its smallest value, and counts indexed by `year - min` (years span
+    /// a few decades at most, so a small vector; no hashing per matching document).
+    Year(tantivy::columnar::Column<u64>, u64, Vec<u64>),
     Missing,
 }
 
@@ -914,7 +912,13 @@ impl Collector for FacetCollector {
         let mut columns = Vec::new();
         for &field in &self.fields {
             let column = match field {
-                FacetField::Year => FacetColumn::Year(ff.u64("year")?, HashMap::new()),
+                FacetField::Year => {
+                    let col = ff.u64("year")?;
+                    let (min, max) = (col.min_value(), col.max_value());
+                    // Years come from parsed dates (1900–2100); the cap only guards memory.
+                    let span = (max.saturating_sub(min) + 1).min(1 << 16) as usize;
+                    FacetColumn::Year(col, min, vec![0; span])
+                }
                 other => match ff.str(other.name())? {
                     Some(col) => {
                         let n = col.num_terms();
@@ -974,9 +978,11 @@ impl SegmentCollector for FacetSegment {
                         counts[ord as usize] += 1;
                     }
                 }
-                FacetColumn::Year(col, counts) => {
+                FacetColumn::Year(col, min, counts) => {
                     for y in col.values_for_doc(doc) {
-                        *counts.entry(y).or_default() += 1;
+                        if let Some(n) = counts.get_mut(y.wrapping_sub(*min) as usize) {
+                            *n += 1;
+                        }
                     }
                 }
                 FacetColumn::Missing => {}
@@ -997,8 +1003,14 @@ impl SegmentCollector for FacetSegment {
                             }
                         }
                     }
-                    FacetColumn::Year(_, counts) => {
-                        out.extend(counts.into_iter().map(|(y, n)| (y.to_string(), n)));
+                    FacetColumn::Year(_, min, counts) => {
+                        out.extend(
+                            counts
+                                .into_iter()
+                                .enumerate()
+                                .filter(|(_, n)| *n > 0)
+                                .map(|(i, n)| ((min + i as u64).to_string(), n)),
+                        );
                     }
                     FacetColumn::Missing => {}
                 }

@@ -288,9 +288,7 @@ impl Engine {
         let mut scored: Vec<(String, Score)> = tf
             .into_iter()
             .filter_map(|(term, freq)| {
-                let df = searcher
-                    .doc_freq(&Term::from_field_text(self.fields.body, &term))
-                    .unwrap_or(0) as f32;
+                let df = self.body_doc_freq(&searcher, &term) as f32;
                 // Words in no other document cannot find anything; words in most documents
                 // (答复, 建议) cannot tell documents apart.
                 if df < 1.0 || (n >= 20.0 && df > n * 0.5) {

@@ -39,11 +39,18 @@ pub fn fold_variant(c: char) -> char {
 }
 
 /// Width, case and variant folding: the part of normalisation that needs no table.
+#[inline]
 pub fn fold_char(c: char) -> char {
-    // Fast path: common Han ideographs have no width, case or variant form, and they are
-    // most of the text (the case table lookup is the expensive step otherwise).
+    // Fast paths: ASCII, and common Han ideographs and CJK punctuation, which have no case
+    // (the case table lookup is the expensive step otherwise) and are most of the text.
+    if c.is_ascii() {
+        return c.to_ascii_lowercase();
+    }
     if ('\u{4E00}'..='\u{9FFF}').contains(&c) {
         return c;
+    }
+    if ('\u{3001}'..='\u{33FF}').contains(&c) || ('\u{2000}'..='\u{206F}').contains(&c) {
+        return fold_variant(c);
     }
     fold_variant(fold_case(fold_width(c)))
 }
@@ -53,29 +60,81 @@ pub fn fold_char(c: char) -> char {
 /// normalisation can skip it: `fast2s` does several hash lookups per CJK char, which made it
 /// the most expensive step of normalising a letter.
 pub fn may_simplify(c: char) -> bool {
-    use std::sync::OnceLock;
-    // One bit per 3-byte UTF-8 char (U+0800..U+FFFF), the only chars fast2s converts.
-    static TABLE: OnceLock<Vec<u64>> = OnceLock::new();
-    let table = TABLE.get_or_init(|| {
-        let mut bits = vec![0u64; 0x10000 / 64];
-        let mut set = |c: char| bits[c as usize / 64] |= 1 << (c as usize % 64);
-        let mut buf = String::new();
-        for c in (0x800..=0xFFFF).filter_map(char::from_u32) {
-            buf.clear();
-            buf.push(c);
-            if fast2s::convert(&buf) != buf {
+    SimplifyTable::get().contains(c)
+}
+
+/// The set behind `may_simplify`, fetched once per text by loops over its chars.
+#[derive(Clone, Copy)]
+pub struct SimplifyTable(&'static [u64]);
+
+impl SimplifyTable {
+    pub fn get() -> Self {
+        use std::sync::OnceLock;
+        // One bit per 3-byte UTF-8 char (U+0800..U+FFFF), the only chars fast2s converts.
+        static TABLE: OnceLock<Vec<u64>> = OnceLock::new();
+        SimplifyTable(TABLE.get_or_init(|| {
+            let mut bits = vec![0u64; 0x10000 / 64];
+            let mut set = |c: char| bits[c as usize / 64] |= 1 << (c as usize % 64);
+            // Every candidate char between spaces, converted in one pass: a space never
+            // forms one of fast2s's context pairs, so each char is converted as if alone.
+            let probe: String = (0x800..=0xFFFF)
+                .filter_map(char::from_u32)
+                .flat_map(|c| [c, ' '])
+                .collect();
+            let mut converted = probe.clone();
+            fast2s::replace(&mut converted);
+            for (before, after) in probe.chars().zip(converted.chars()) {
+                if before != after {
+                    set(before);
+                }
+            }
+            // Chars whose conversion depends on their neighbours (fast2s's special and
+            // exclusion tables), which may be unchanged when probed alone.
+            for c in "藉著苧闔鍾讎畫兒覆夥瞭麽幺於乾".chars() {
                 set(c);
             }
+            bits
+        }))
+    }
+
+    #[inline]
+    pub fn contains(self, c: char) -> bool {
+        let cp = c as usize;
+        (0x800..=0xFFFF).contains(&cp) && self.0[cp / 64] & (1 << (cp % 64)) != 0
+    }
+}
+
+/// Traditional → simplified in place, exactly as `fast2s::replace` would convert the text,
+/// but only doing fast2s's work (several hash lookups) for the rare chars it may change:
+/// fast2s decides each char from the char and its two neighbours alone, so a char is
+/// converted within its three-char window. Every conversion maps a 3-byte char to a 3-byte
+/// char, so byte offsets into the text stay valid.
+pub fn simplify(text: &mut String) {
+    let table = SimplifyTable::get();
+    let mut patches: Vec<(usize, char)> = Vec::new();
+    let mut chars = text.char_indices().peekable();
+    let mut prev: Option<char> = None;
+    while let Some((pos, c)) = chars.next() {
+        if table.contains(c) {
+            let next = chars.peek().map(|&(_, n)| n);
+            let mut window = String::with_capacity(12);
+            window.extend(prev);
+            window.push(c);
+            window.extend(next);
+            let converted = fast2s::convert(&window);
+            if let Some(new) = converted.chars().nth(usize::from(prev.is_some()))
+                && new != c
+                && new.len_utf8() == c.len_utf8()
+            {
+                patches.push((pos, new));
+            }
         }
-        // Chars whose conversion depends on their neighbours (fast2s's special and
-        // exclusion tables), which may be unchanged when probed alone.
-        for c in "藉著苧闔鍾讎畫兒覆夥瞭麽幺於乾".chars() {
-            set(c);
-        }
-        bits
-    });
-    let cp = c as usize;
-    (0x800..=0xFFFF).contains(&cp) && table[cp / 64] & (1 << (cp % 64)) != 0
+        prev = Some(c);
+    }
+    let mut buf = [0u8; 4];
+    for (pos, new) in patches {
+        text.replace_range(pos..pos + new.len_utf8(), new.encode_utf8(&mut buf));
+    }
 }
 
 /// True for the Han ideographs that Chinese text is made of (CJK Unified Ideographs and
@@ -119,6 +178,35 @@ mod tests {
         }
         assert!(may_simplify('國') && may_simplify('著'));
         assert!(!may_simplify('国') && !may_simplify('a') && !may_simplify('的'));
+    }
+
+    #[test]
+    fn simplify_matches_fast2s() {
+        let samples = [
+            "國際與發展，看著計畫答覆於是乾隆年間的批覆",
+            "显著的著作，覆盖全区；乾燥天气。",
+            include_str!("../corpus/futian-fgj-reply-20240294.txt"),
+            "關於進一步加強老舊小區加裝電梯工作的建議答覆：藉口、憑藉、慰藉。",
+            "著",
+            "畫",
+            "",
+        ];
+        for sample in samples {
+            let (mut ours, mut theirs) = (sample.to_string(), sample.to_string());
+            simplify(&mut ours);
+            fast2s::replace(&mut theirs);
+            assert_eq!(ours, theirs);
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn simplify_matches_fast2s_on_any_mix(s in "[國際與發展看著計畫答覆於是乾隆批藉口憑慰的显盖燥a1 ，]{0,40}") {
+            let (mut ours, mut theirs) = (s.clone(), s.clone());
+            simplify(&mut ours);
+            fast2s::replace(&mut theirs);
+            proptest::prop_assert_eq!(ours, theirs);
+        }
     }
 
     #[test]
