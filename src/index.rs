@@ -18,7 +18,7 @@ use crate::ingest::{self, CorpusDoc, Letter, Skipped};
 
 /// Bump when the schema or the analysis changes incompatibly: an index with another version
 /// is rebuilt from the corpus instead of being read wrongly.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 const META_FILE: &str = "reply-search.json";
 /// Documents per commit during a corpus sync: an interrupted run keeps what it committed.
 /// `REPLY_SEARCH_COMMIT_EVERY` overrides it (the crash tests use small batches).
@@ -57,6 +57,9 @@ pub struct Fields {
     pub date: Field,
     /// Near-duplicate band terms of the text (see `dedup`).
     pub lsh: Field,
+    /// The title as a fast-field column: the suggester lists every title, and reading them
+    /// from stored documents would decompress the whole store.
+    pub title_raw: Field,
 }
 
 /// A text field. Word fields are indexed without positions: they only rank (term queries),
@@ -93,6 +96,7 @@ pub fn build_schema() -> (Schema, Fields) {
         year: s.add_u64_field("year", INDEXED | FAST),
         date: s.add_i64_field("date", INDEXED | FAST),
         lsh: s.add_text_field("lsh", STRING),
+        title_raw: s.add_text_field("title_raw", FAST),
     };
     (s.build(), fields)
 }
@@ -304,6 +308,7 @@ impl Engine {
         let f = &self.fields;
         let mut doc = TantivyDocument::default();
         doc.add_text(f.id, &letter.id);
+        doc.add_text(f.title_raw, &letter.title);
         doc.add_u64(f.hash, hash);
         doc.add_text(f.origin, origin);
         doc.add_text(
@@ -345,28 +350,15 @@ impl Engine {
         let mut out = HashMap::new();
         for segment in searcher.segment_readers() {
             let ff = segment.fast_fields();
-            let ids = ff
-                .str("id")?
-                .ok_or_else(|| Error::Internal("id column missing".into()))?;
-            let origins = ff
-                .str("origin")?
-                .ok_or_else(|| Error::Internal("origin column missing".into()))?;
+            let ids = str_column(segment, "id")?;
+            let origins = str_column(segment, "origin")?;
             let hashes = ff.u64("hash")?;
-            let (mut id, mut origin) = (String::new(), String::new());
             for doc in segment.doc_ids_alive() {
-                id.clear();
-                origin.clear();
-                if let Some(ord) = ids.term_ords(doc).next() {
-                    ids.ord_to_str(ord, &mut id)
-                        .map_err(|e| Error::Internal(e.to_string()))?;
-                }
-                if let Some(ord) = origins.term_ords(doc).next() {
-                    origins
-                        .ord_to_str(ord, &mut origin)
-                        .map_err(|e| Error::Internal(e.to_string()))?;
-                }
                 let hash = hashes.first(doc).unwrap_or(0);
-                out.insert(id.clone(), (hash, origin.clone()));
+                out.insert(
+                    ids.first(doc).to_string(),
+                    (hash, origins.first(doc).to_string()),
+                );
             }
         }
         Ok(out)
@@ -533,6 +525,38 @@ impl Engine {
             })
             .unwrap_or(0)
     }
+}
+
+/// A string fast-field column of one segment with its values decoded once, in ord order:
+/// looking values up one document at a time would decode a dictionary block per call.
+pub struct StrValues {
+    column: tantivy::columnar::StrColumn,
+    values: Vec<String>,
+}
+
+impl StrValues {
+    /// The (first) value of a document, "" when it has none.
+    pub fn first(&self, doc: tantivy::DocId) -> &str {
+        self.column
+            .term_ords(doc)
+            .next()
+            .and_then(|ord| self.values.get(ord as usize))
+            .map_or("", String::as_str)
+    }
+}
+
+/// Reads a string fast-field column of a segment (see `StrValues`).
+pub fn str_column(segment: &tantivy::SegmentReader, name: &str) -> Result<StrValues, Error> {
+    let column = segment
+        .fast_fields()
+        .str(name)?
+        .ok_or_else(|| Error::Internal(format!("{name} column missing")))?;
+    let mut values = Vec::with_capacity(column.num_terms());
+    let mut stream = column.dictionary().stream()?;
+    while stream.advance() {
+        values.push(String::from_utf8_lossy(stream.key()).into_owned());
+    }
+    Ok(StrValues { column, values })
 }
 
 /// Removes tantivy's files from an index folder, keeping anything else (such as README.md).

@@ -61,12 +61,17 @@ impl Suggester {
                 }
             }
         }
-        for address in searcher.search(
-            &tantivy::query::AllQuery,
-            &tantivy::collector::DocSetCollector,
-        )? {
-            let letter = engine.letter_at(&searcher, address)?;
-            titles.push((compact(&letter.title), letter.title, letter.id));
+        for segment in searcher.segment_readers() {
+            let ids = crate::index::str_column(segment, "id")?;
+            let raw_titles = crate::index::str_column(segment, "title_raw")?;
+            for doc in segment.doc_ids_alive() {
+                let title = raw_titles.first(doc);
+                titles.push((
+                    compact(title),
+                    title.to_string(),
+                    ids.first(doc).to_string(),
+                ));
+            }
         }
         candidates.sort();
         candidates.dedup();
