@@ -95,6 +95,10 @@ fn parse_opts() -> Result<Opts> {
                 })
             }
             "--only-index" => o.only_index = true,
+            "--serve-child" => {
+                serve_child(Path::new(&value("--serve-child")?))?;
+                std::process::exit(0);
+            }
             "--search-only" => o.search_only = true,
             "--keep" => o.keep = true,
             "-h" | "--help" => {
@@ -146,7 +150,12 @@ impl Rng {
 }
 
 fn proc_status_kb(key: &str) -> Option<u64> {
-    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    pid_status_kb("self", key)
+}
+
+/// A field of /proc/<pid>/status in kB.
+fn pid_status_kb(pid: &str, key: &str) -> Option<u64> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     s.lines()
         .find(|l| l.starts_with(key))?
         .split_whitespace()
@@ -206,10 +215,6 @@ fn index_sizes(dir: &Path) -> (u64, u64, std::collections::BTreeMap<String, u64>
 
 fn hwm_mb() -> f64 {
     proc_status_kb("VmHWM:").unwrap_or(0) as f64 / 1024.0
-}
-
-fn rss_mb() -> f64 {
-    proc_status_kb("VmRSS:").unwrap_or(0) as f64 / 1024.0
 }
 
 /// Resets VmHWM to the current RSS (Linux: "5" to clear_refs); false when unsupported.
@@ -1009,32 +1014,60 @@ fn wrk_load(
 }
 
 /// Samples VmRSS every 50 ms until `stop` is set; returns the peak in MB.
-fn rss_sampler(stop: Arc<std::sync::atomic::AtomicBool>) -> std::thread::JoinHandle<f64> {
+/// Peak VmRSS of process `pid` (MB), sampled every 50 ms until `stop`.
+fn rss_sampler(pid: u32, stop: Arc<std::sync::atomic::AtomicBool>) -> std::thread::JoinHandle<f64> {
     std::thread::spawn(move || {
+        let rss = || pid_status_kb(&pid.to_string(), "VmRSS:").unwrap_or(0) as f64 / 1024.0;
         let mut peak: f64 = 0.0;
         while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-            peak = peak.max(rss_mb());
+            peak = peak.max(rss());
             std::thread::sleep(Duration::from_millis(50));
         }
-        peak.max(rss_mb())
+        peak.max(rss())
+    })
+}
+
+/// `bench --serve-child DIR`: the server as the HTTP part measures it, in a fresh process
+/// (so start time includes the dictionary load and RSS is the server's alone). Prints its
+/// address on stdout and serves until stdin closes.
+fn serve_child(index_dir: &Path) -> Result<()> {
+    use reply_search::server::{ServerOptions, Shared, app, serve};
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async move {
+        let engine = Engine::open(index_dir, Analyzer::shared_default())?;
+        let state = Shared::new(engine, ServerOptions::default());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        println!("{}", listener.local_addr()?);
+        let stdin_closed = tokio::task::spawn_blocking(|| {
+            let mut sink = String::new();
+            while std::io::stdin().read_line(&mut sink).is_ok_and(|n| n > 0) {}
+        });
+        serve(listener, app(state), async {
+            let _ = stdin_closed.await;
+        })
+        .await?;
+        anyhow::Ok(())
     })
 }
 
 struct HttpReport {
     open_ms: f64,
     first_answer_ms: f64,
+    /// The first suggestion builds the suggester (every title of the index).
+    first_suggest_ms: f64,
     rss_idle: f64,
     loads: Vec<Load>,
 }
 
 fn http_bench(
     index_dir: &Path,
-    analyzer: Arc<Analyzer>,
     paths: Vec<String>,
     opts: &Opts,
     work_dir: &Path,
 ) -> Result<HttpReport> {
-    use reply_search::server::{ServerOptions, Shared, app, serve};
+    use std::io::BufRead;
     let client = opts.client.unwrap_or_else(|| {
         let has_wrk = std::process::Command::new("wrk")
             .arg("--version")
@@ -1046,25 +1079,36 @@ fn http_bench(
             Client::Builtin
         }
     });
+    let started = Instant::now();
+    let mut child = std::process::Command::new(std::env::current_exe()?)
+        .arg("--serve-child")
+        .arg(index_dir)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()?;
+    let pid = child.id();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().context("child stdout")?).read_line(&mut line)?;
+    let addr: std::net::SocketAddr = line
+        .trim()
+        .parse()
+        .with_context(|| format!("server child printed {line:?}"))?;
+    let open_ms = started.elapsed().as_secs_f64() * 1e3;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    rt.block_on(async move {
-        let started = Instant::now();
-        let engine = Engine::open(index_dir, analyzer)?;
-        let open_ms = started.elapsed().as_secs_f64() * 1e3;
-        let state = Shared::new(engine, ServerOptions::default());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let addr = listener.local_addr()?;
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(serve(listener, app(state), async {
-            let _ = rx.await;
-        }));
+    let report = rt.block_on(async move {
         let mut conn = Conn::open(addr).await?;
         let status = conn.get(&paths[0]).await?;
         let first_answer_ms = started.elapsed().as_secs_f64() * 1e3;
         if status != 200 {
             bail!("first search answered {status}");
+        }
+        let t = Instant::now();
+        let status = conn.get("/api/suggest?q=%E5%85%B3%E4%BA%8E").await?;
+        let first_suggest_ms = t.elapsed().as_secs_f64() * 1e3;
+        if status != 200 {
+            bail!("first suggestion answered {status}");
         }
         drop(conn);
         // Warm up with every distinct path once.
@@ -1073,7 +1117,7 @@ fn http_bench(
             conn.get(p).await?;
         }
         drop(conn);
-        let rss_idle = rss_mb();
+        let rss_idle = pid_status_kb(&pid.to_string(), "VmRSS:").unwrap_or(0) as f64 / 1024.0;
         let paths = Arc::new(paths);
         let mut loads = Vec::new();
         for c in [1usize, 32] {
@@ -1082,7 +1126,7 @@ fn http_bench(
                 opts.http_secs
             ));
             let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-            let sampler = rss_sampler(stop.clone());
+            let sampler = rss_sampler(pid, stop.clone());
             let mut load = match client {
                 Client::Builtin => builtin_load(addr, paths.clone(), c, opts.http_secs).await?,
                 Client::Wrk => {
@@ -1097,15 +1141,18 @@ fn http_bench(
             load.rss_peak = sampler.join().unwrap_or(0.0);
             loads.push(load);
         }
-        let _ = tx.send(());
-        let _ = server.await;
         anyhow::Ok(HttpReport {
             open_ms,
             first_answer_ms,
+            first_suggest_ms,
             rss_idle,
             loads,
         })
-    })
+    });
+    // Closing its stdin stops the server.
+    drop(child.stdin.take());
+    let _ = child.wait();
+    report
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1380,13 +1427,7 @@ fn main() -> Result<()> {
                 paths.push(http_path(&cat.pool[i % cat.pool.len()]));
             }
         }
-        Some(http_bench(
-            &project_dir,
-            analyzer.clone(),
-            paths,
-            &opts,
-            &work_dir,
-        )?)
+        Some(http_bench(&project_dir, paths, &opts, &work_dir)?)
     } else {
         None
     };
@@ -1514,11 +1555,15 @@ fn main() -> Result<()> {
         let _ = l.runs;
     }
     if let Some(h) = &http {
-        w!("\n### HTTP (`--http`, server in-process on 127.0.0.1, mixed queries)\n");
+        w!("\n### HTTP (`--http`, server in its own process on 127.0.0.1, mixed queries)\n");
         w!(
-            "Start: `Engine::open` {:.1} ms; open → first search answered {:.1} ms. RSS idle after warm-up {:.0} MB.\n",
+            "Server in its own process (`bench --serve-child`). Start: process spawn → listening \
+             (dictionary load + `Engine::open`) {:.1} ms; spawn → first search answered {:.1} ms; \
+             then the first suggestion (builds the suggester from every title) {:.1} ms. Server \
+             RSS idle after warm-up {:.0} MB.\n",
             h.open_ms,
             h.first_answer_ms,
+            h.first_suggest_ms,
             h.rss_idle
         );
         w!("| concurrency | client | s | requests | req/s | p50 ms | p99 ms | errors | peak RSS |");
