@@ -164,6 +164,8 @@ pub struct Engine {
     dir: Option<PathBuf>,
     /// Facet value tables per segment, shared by searches.
     pub(crate) facet_values: crate::search::FacetValueCache,
+    /// Facet counts of the whole index, for browsing without a query.
+    pub(crate) browse_facets: crate::search::BrowseFacetCache,
     /// Body-field document frequencies of words, for the index generation they were read
     /// from: similar-letter requests look up the df of every distinct word of a letter
     /// (hundreds of term-dictionary lookups per segment), and most words recur across
@@ -236,6 +238,7 @@ impl Engine {
             writer: Mutex::new(None),
             dir,
             facet_values: Default::default(),
+            browse_facets: Default::default(),
             body_dfs: Mutex::new((u64::MAX, HashMap::new())),
         })
     }

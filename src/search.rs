@@ -252,7 +252,35 @@ impl Engine {
             fields: facet_fields.clone(),
             values: self.facet_values.clone(),
         };
-        let (addresses, total, facet_counts): (Vec<(Score, DocAddress)>, usize, _) = if limit == 0 {
+        let (addresses, total, facet_counts): (Vec<(Score, DocAddress)>, usize, _) = if plan
+            .matches_everything()
+        {
+            // Browsing (no query, no filter): the counts are those of the whole index, the
+            // same for every such request until the next commit, so they are cached.
+            let counts = self
+                .browse_facets
+                .get_or_compute(&searcher, &facet_fields, || {
+                    searcher.search(&AllQuery, &facets)
+                })?;
+            let total = searcher.num_docs() as usize;
+            let docs = if limit == 0 {
+                Vec::new()
+            } else {
+                let top = TopDocs::with_limit(limit).and_offset(req.offset);
+                match sort {
+                    SortOrder::Relevance => searcher.search(&AllQuery, &top.order_by_score())?,
+                    SortOrder::Date => searcher
+                        .search(
+                            &AllQuery,
+                            &top.order_by_fast_field::<i64>("date", Order::Desc),
+                        )?
+                        .into_iter()
+                        .map(|(_, a)| (0.0, a))
+                        .collect(),
+                }
+            };
+            (docs, total, counts)
+        } else if limit == 0 {
             let (total, counts) = searcher.search(&tantivy_query, &(Count, facets))?;
             (Vec::new(), total, counts)
         } else {
@@ -749,6 +777,15 @@ impl Plan {
         self.tiered.is_empty() && self.required.is_empty()
     }
 
+    /// True when every document matches: no query words and no filters.
+    fn matches_everything(&self) -> bool {
+        self.is_empty()
+            && self.excluded.is_empty()
+            && self.adjacency.is_empty()
+            && self.filters.is_empty()
+            && self.excluded_filters.is_empty()
+    }
+
     /// Strings a hit may contain because of the query, for highlighting.
     fn positive_strings(&self) -> impl Iterator<Item = &str> {
         self.tiered
@@ -848,6 +885,34 @@ fn days_in_month(year: u32, month: u32) -> u32 {
         2 => 28,
         4 | 6 | 9 | 11 => 30,
         _ => 31,
+    }
+}
+
+/// Facet counts of the whole index for one searcher generation and facet list (see
+/// `Engine::search`: browsing without a query or filter).
+#[derive(Default)]
+pub struct BrowseFacetCache(Mutex<Option<(u64, Vec<FacetField>, FacetFruit)>>);
+
+type FacetFruit = Vec<(FacetField, FacetCounts)>;
+
+impl BrowseFacetCache {
+    fn get_or_compute(
+        &self,
+        searcher: &tantivy::Searcher,
+        fields: &[FacetField],
+        compute: impl FnOnce() -> tantivy::Result<FacetFruit>,
+    ) -> tantivy::Result<FacetFruit> {
+        let generation = searcher.generation().generation_id();
+        if let Some((g, f, counts)) = &*self.0.lock().unwrap_or_else(|p| p.into_inner())
+            && *g == generation
+            && f == fields
+        {
+            return Ok(counts.clone());
+        }
+        let counts = compute()?;
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some((generation, fields.to_vec(), counts.clone()));
+        Ok(counts)
     }
 }
 

@@ -322,3 +322,39 @@ fn malformed_queries_are_read_leniently_or_rejected_clearly() {
         .unwrap_err();
     assert!(err.is_user_error() && err.to_string().contains("too long"));
 }
+
+/// Browsing (no query, no filter) answers from cached whole-index facet counts; they must
+/// equal a fresh count and follow writes.
+#[test]
+fn browse_facets_are_exact_and_follow_writes() {
+    let engine = common::corpus_engine();
+    let browse = || engine.search(&SearchRequest::default()).unwrap();
+    let first = browse();
+    assert_eq!(first.total as u64, engine.num_docs());
+    // A query that matches everything through the normal path ("-" of a word no letter has).
+    let counted = engine
+        .search(&SearchRequest {
+            kind: None,
+            q: "-zzzqqqxxx".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(counted.total, first.total);
+    assert_eq!(counted.facets, first.facets);
+    assert_eq!(browse().facets, first.facets, "cached answer differs");
+
+    let mut letter = engine.get(FUTIAN).unwrap().unwrap();
+    letter.id = "browse-cache-test".into();
+    letter.kind = "提案".into();
+    engine.put(&letter).unwrap();
+    let after = browse();
+    assert_eq!(after.total, first.total + 1);
+    let kind_count = |r: &SearchResponse, k: &str| {
+        r.facets["kind"]
+            .0
+            .iter()
+            .find(|(v, _)| v == k)
+            .map_or(0, |(_, n)| *n)
+    };
+    assert_eq!(kind_count(&after, "提案"), kind_count(&first, "提案") + 1);
+}
