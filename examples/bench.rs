@@ -870,6 +870,8 @@ struct Load {
     p99: f64,
     errors: u64,
     rss_peak: f64,
+    /// Peak anonymous RSS (heap): VmRSS less the file-backed pages of the mapped index.
+    anon_peak: f64,
 }
 
 async fn builtin_load(
@@ -919,6 +921,7 @@ async fn builtin_load(
         p99: percentile(&all, 99.0),
         errors,
         rss_peak: 0.0,
+        anon_peak: 0.0,
     })
 }
 
@@ -1010,20 +1013,32 @@ fn wrk_load(
         p99,
         errors,
         rss_peak: 0.0,
+        anon_peak: 0.0,
     })
 }
 
 /// Samples VmRSS every 50 ms until `stop` is set; returns the peak in MB.
-/// Peak VmRSS of process `pid` (MB), sampled every 50 ms until `stop`.
-fn rss_sampler(pid: u32, stop: Arc<std::sync::atomic::AtomicBool>) -> std::thread::JoinHandle<f64> {
+/// (VmRSS, RssAnon) of process `pid` in MB.
+fn rss_of(pid: u32) -> (f64, f64) {
+    let kb = |key| pid_status_kb(&pid.to_string(), key).unwrap_or(0) as f64 / 1024.0;
+    (kb("VmRSS:"), kb("RssAnon:"))
+}
+
+/// Peak (VmRSS, RssAnon) of process `pid` (MB), sampled every 50 ms until `stop`.
+fn rss_sampler(
+    pid: u32,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+) -> std::thread::JoinHandle<(f64, f64)> {
     std::thread::spawn(move || {
-        let rss = || pid_status_kb(&pid.to_string(), "VmRSS:").unwrap_or(0) as f64 / 1024.0;
-        let mut peak: f64 = 0.0;
-        while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-            peak = peak.max(rss());
+        let mut peak = (0.0f64, 0.0f64);
+        loop {
+            let (rss, anon) = rss_of(pid);
+            peak = (peak.0.max(rss), peak.1.max(anon));
+            if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                return peak;
+            }
             std::thread::sleep(Duration::from_millis(50));
         }
-        peak.max(rss())
     })
 }
 
@@ -1057,7 +1072,7 @@ struct HttpReport {
     first_answer_ms: f64,
     /// The first suggestion builds the suggester (every title of the index).
     first_suggest_ms: f64,
-    rss_idle: f64,
+    rss_idle: (f64, f64),
     loads: Vec<Load>,
 }
 
@@ -1117,7 +1132,7 @@ fn http_bench(
             conn.get(p).await?;
         }
         drop(conn);
-        let rss_idle = pid_status_kb(&pid.to_string(), "VmRSS:").unwrap_or(0) as f64 / 1024.0;
+        let rss_idle = rss_of(pid);
         let paths = Arc::new(paths);
         let mut loads = Vec::new();
         for c in [1usize, 32] {
@@ -1138,7 +1153,7 @@ fn http_bench(
                 }
             };
             stop.store(true, std::sync::atomic::Ordering::Relaxed);
-            load.rss_peak = sampler.join().unwrap_or(0.0);
+            (load.rss_peak, load.anon_peak) = sampler.join().unwrap_or((0.0, 0.0));
             loads.push(load);
         }
         anyhow::Ok(HttpReport {
@@ -1560,17 +1575,21 @@ fn main() -> Result<()> {
             "Server in its own process (`bench --serve-child`). Start: process spawn → listening \
              (dictionary load + `Engine::open`) {:.1} ms; spawn → first search answered {:.1} ms; \
              then the first suggestion (builds the suggester from every title) {:.1} ms. Server \
-             RSS idle after warm-up {:.0} MB.\n",
+             RSS idle after warm-up {:.0} MB, of which {:.0} MB anonymous (heap); the rest is \
+             file-backed pages (the memory-mapped index files and the binary) the kernel can reclaim.\n",
             h.open_ms,
             h.first_answer_ms,
             h.first_suggest_ms,
-            h.rss_idle
+            h.rss_idle.0,
+            h.rss_idle.1
         );
-        w!("| concurrency | client | s | requests | req/s | p50 ms | p99 ms | errors | peak RSS |");
-        w!("|---:|---|---:|---:|---:|---:|---:|---:|---:|");
+        w!(
+            "| concurrency | client | s | requests | req/s | p50 ms | p99 ms | errors | peak RSS | of which anonymous |"
+        );
+        w!("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         for l in &h.loads {
             w!(
-                "| {} | {} | {:.0} | {} | {:.0} | {:.2} | {:.2} | {} | {:.0} MB |",
+                "| {} | {} | {:.0} | {} | {:.0} | {:.2} | {:.2} | {} | {:.0} MB | {:.0} MB |",
                 l.concurrency,
                 l.tool,
                 l.secs,
@@ -1579,7 +1598,8 @@ fn main() -> Result<()> {
                 l.p50,
                 l.p99,
                 l.errors,
-                l.rss_peak
+                l.rss_peak,
+                l.anon_peak
             );
         }
         w!(
