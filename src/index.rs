@@ -220,12 +220,18 @@ impl Engine {
     }
 
     fn from_index(
-        index: Index,
+        mut index: Index,
         fields: Fields,
         analyzer: Arc<Analyzer>,
         dir: Option<PathBuf>,
     ) -> Result<Engine, Error> {
         analyzer.register(&index);
+        // Segments are searched in parallel, one per core: a single query on a large
+        // index (several segments after a bulk build) then uses every core.
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        if cores > 1 {
+            index.set_multithread_executor(cores.min(4))?;
+        }
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
