@@ -685,6 +685,37 @@ async fn wrong_content_types_and_sizes() {
 }
 
 // ---------------------------------------------------------------------------------------
+/// Titles are indexed as words, bigrams and a fast-field column (for suggestions): a huge
+/// title, or one enormous "word" with no break for jieba, must be stored and served.
+#[tokio::test]
+async fn huge_titles_are_indexed_and_served() {
+    let app = writable();
+    let titles = [
+        "关于加装电梯的建议".repeat(60_000),
+        "电".repeat(300_000),
+        "x".repeat(1_500_000),
+    ];
+    for (i, title) in titles.iter().enumerate() {
+        let body =
+            serde_json::json!({"title": title, "text": "老旧小区加装电梯的答复。"}).to_string();
+        let uri = format!("/api/docs/huge-title-{i}");
+        let reply = call(&app, put_req(&uri, Some(KEY), "application/json", body)).await;
+        assert_sane(&format!("PUT {uri}"), &reply);
+        assert!(reply.status.is_success(), "PUT {uri}: {}", reply.status);
+    }
+    for uri in [
+        "/api/search?q=%E5%8A%A0%E8%A3%85%E7%94%B5%E6%A2%AF",
+        "/api/suggest?q=%E5%85%B3%E4%BA%8E",
+        "/api/suggest?q=%E7%94%B5",
+        "/api/suggest?q=x",
+        "/api/docs/huge-title-1",
+        "/api/docs/huge-title-0/similar",
+    ] {
+        let reply = check_get(&app, uri).await;
+        assert_status(uri, &reply, StatusCode::OK);
+    }
+}
+
 // Paths and methods
 
 #[tokio::test]
