@@ -396,10 +396,8 @@ impl Engine {
         let (tx, rx) = std::sync::mpsc::sync_channel::<CorpusDoc>(256);
         let skipped = std::thread::scope(|scope| -> Result<Vec<Skipped>, Error> {
             let scanner = scope.spawn(move || {
-                // A failed send means indexing stopped on an error; the rest is not needed.
-                ingest::scan_corpus_each(corpus, &mut |doc| {
-                    let _ = tx.send(doc);
-                })
+                // A failed send means indexing stopped on an error: stop reading.
+                ingest::scan_corpus_each(corpus, &mut |doc| tx.send(doc).is_ok())
             });
             for doc in rx {
                 seen.insert(doc.letter.id.clone());

@@ -222,16 +222,20 @@ pub fn letter_from_bytes(
 /// Fails only if `dir` itself cannot be read; every other problem becomes a `Skipped`.
 pub fn scan_corpus(dir: &Path) -> std::io::Result<CorpusScan> {
     let mut docs = Vec::new();
-    let skipped = scan_corpus_each(dir, &mut |doc| docs.push(doc))?;
+    let skipped = scan_corpus_each(dir, &mut |doc| {
+        docs.push(doc);
+        true
+    })?;
     Ok(CorpusScan { docs, skipped })
 }
 
 /// `scan_corpus` as a stream: hands each letter to `on_doc` as soon as it is read (so
 /// indexing can overlap the scan and the corpus never has to fit in memory at once) and
-/// returns what was skipped.
+/// returns what was skipped. The scan stops early when `on_doc` returns false (the
+/// consumer failed and wants no more).
 pub fn scan_corpus_each(
     dir: &Path,
-    on_doc: &mut dyn FnMut(CorpusDoc),
+    on_doc: &mut dyn FnMut(CorpusDoc) -> bool,
 ) -> std::io::Result<Vec<Skipped>> {
     let mut files = Vec::new();
     let mut skipped = Vec::new();
@@ -239,18 +243,24 @@ pub fn scan_corpus_each(
     collect_files(dir, dir, &mut files, &mut skipped);
 
     let mut seen: HashMap<String, String> = HashMap::new();
-    let mut push = |doc: CorpusDoc, location: String, skipped: &mut Vec<Skipped>| {
+    // Hands a letter on unless its id was seen; false once the consumer wants no more.
+    let mut push = |doc: CorpusDoc, location: String, skipped: &mut Vec<Skipped>| -> bool {
         if let Some(first) = seen.get(&doc.letter.id) {
             skipped.push(Skipped {
                 location,
                 reason: format!("duplicate id {:?} (first seen at {first})", doc.letter.id),
             });
+            true
         } else {
             seen.insert(doc.letter.id.clone(), location);
-            on_doc(doc);
+            on_doc(doc)
         }
     };
+    let mut stopped = false;
     for (path, rel, ext) in files {
+        if stopped {
+            break;
+        }
         let location = display_location(dir, &rel);
         let skip = |reason: String, skipped: &mut Vec<Skipped>| {
             skipped.push(Skipped {
@@ -272,10 +282,13 @@ pub fn scan_corpus_each(
         };
         if ext == "jsonl" {
             for (n, line) in bytes.split(|&b| b == b'\n').enumerate() {
+                if stopped {
+                    break;
+                }
                 let line_location = format!("{location}:{}", n + 1);
                 match read_json_line(line) {
                     Ok(None) => {}
-                    Ok(Some(doc)) => push(doc, line_location, &mut skipped),
+                    Ok(Some(doc)) => stopped = !push(doc, line_location, &mut skipped),
                     Err(e) => skipped.push(Skipped {
                         location: line_location,
                         reason: e.to_string(),
@@ -295,14 +308,16 @@ pub fn scan_corpus_each(
         let source = Some(location.clone());
         let result = letter_from_bytes(&id, &bytes, &ext, source);
         match result {
-            Ok(letter) => push(
-                CorpusDoc {
-                    letter,
-                    hash: content_hash(&bytes),
-                },
-                location,
-                &mut skipped,
-            ),
+            Ok(letter) => {
+                stopped = !push(
+                    CorpusDoc {
+                        letter,
+                        hash: content_hash(&bytes),
+                    },
+                    location,
+                    &mut skipped,
+                )
+            }
             Err(e) => skip(e.to_string(), &mut skipped),
         }
     }
@@ -678,6 +693,21 @@ mod tests {
     fn scan_of_missing_dir_is_an_error() {
         let tmp = TempDir::new("missing");
         assert!(scan_corpus(&tmp.0.join("nope")).is_err());
+    }
+
+    #[test]
+    fn streamed_scan_stops_when_the_consumer_does() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+        if !dir.is_dir() {
+            return;
+        }
+        let mut seen = 0;
+        scan_corpus_each(&dir, &mut |_| {
+            seen += 1;
+            seen < 3
+        })
+        .unwrap();
+        assert_eq!(seen, 3);
     }
 
     #[test]
