@@ -33,6 +33,7 @@ use reply_search::analysis::{Analyzer, NgramTokenizer, Normalized, WordTokenizer
 use reply_search::index::Engine;
 use reply_search::ingest::{self, Letter};
 use reply_search::search::{SearchRequest, SortOrder};
+use reply_search::server::pages::url_encode;
 use reply_search::similar::SimilarRequest;
 use reply_search::text::is_han;
 use tantivy::tokenizer::{TokenStream, Tokenizer};
@@ -727,12 +728,23 @@ fn run_work(engine: &Engine, w: &Work) -> Result<usize> {
 
 struct Latency {
     name: &'static str,
-    runs: usize,
     p50: f64,
     p95: f64,
     p99: f64,
     mean: f64,
     avg_total: f64,
+}
+
+impl Latency {
+    /// The Markdown table header for `row`.
+    const HEADER: &str = "| category | p50 ms | p95 ms | p99 ms | mean ms | avg total hits |\n|---|---:|---:|---:|---:|---:|";
+
+    fn row(&self) -> String {
+        format!(
+            "| {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.0} |",
+            self.name, self.p50, self.p95, self.p99, self.mean, self.avg_total
+        )
+    }
 }
 
 fn measure(engine: &Engine, cat: &Category, runs: usize) -> Result<Latency> {
@@ -752,7 +764,6 @@ fn measure(engine: &Engine, cat: &Category, runs: usize) -> Result<Latency> {
     ms.sort_by(|a, b| a.total_cmp(b));
     Ok(Latency {
         name: cat.name,
-        runs,
         p50: percentile(&ms, 50.0),
         p95: percentile(&ms, 95.0),
         p99: percentile(&ms, 99.0),
@@ -763,18 +774,6 @@ fn measure(engine: &Engine, cat: &Category, runs: usize) -> Result<Latency> {
 
 // ---------------------------------------------------------------------------------------
 // HTTP
-
-fn url_encode(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
 
 fn http_path(w: &Work) -> String {
     match w {
@@ -1017,7 +1016,6 @@ fn wrk_load(
     })
 }
 
-/// Samples VmRSS every 50 ms until `stop` is set; returns the peak in MB.
 /// (VmRSS, RssAnon) of process `pid` in MB.
 fn rss_of(pid: u32) -> (f64, f64) {
     let kb = |key| pid_status_kb(&pid.to_string(), key).unwrap_or(0) as f64 / 1024.0;
@@ -1555,19 +1553,9 @@ fn main() -> Result<()> {
         "### In-process search latency ({} runs per category after warm-up, limit 10)\n",
         opts.runs
     );
-    w!("| category | p50 ms | p95 ms | p99 ms | mean ms | avg total hits |");
-    w!("|---|---:|---:|---:|---:|---:|");
+    w!("{}", Latency::HEADER);
     for l in &latencies {
-        w!(
-            "| {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.0} |",
-            l.name,
-            l.p50,
-            l.p95,
-            l.p99,
-            l.mean,
-            l.avg_total
-        );
-        let _ = l.runs;
+        w!("{}", l.row());
     }
     if let Some(h) = &http {
         w!("\n### HTTP (`--http`, server in its own process on 127.0.0.1, mixed queries)\n");
@@ -1638,16 +1626,12 @@ fn search_only(
         engine.num_docs(),
         opts.runs
     );
-    println!("| category | p50 ms | p95 ms | p99 ms | mean ms | avg total hits |");
-    println!("|---|---:|---:|---:|---:|---:|");
+    println!("{}", Latency::HEADER);
     // BENCH_CATEGORY=<substring> limits the run to matching categories (for profiling one).
     let only = std::env::var("BENCH_CATEGORY").unwrap_or_default();
     for cat in categories.iter().filter(|c| c.name.contains(only.as_str())) {
         let l = measure(&engine, cat, opts.runs)?;
-        println!(
-            "| {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.0} |",
-            l.name, l.p50, l.p95, l.p99, l.mean, l.avg_total
-        );
+        println!("{}", l.row());
     }
     Ok(())
 }

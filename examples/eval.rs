@@ -22,7 +22,6 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow};
-use corpus::TempCorpus;
 use reply_search::analysis::{Analyzer, compact};
 use reply_search::index::Engine;
 use reply_search::ingest::{Letter, scan_corpus};
@@ -33,7 +32,6 @@ use tantivy::query::QueryParser;
 use tantivy::schema::{FAST, Field, Schema};
 use tantivy::{DocAddress, Index, IndexReader, TantivyDocument, doc};
 
-/// The evaluation corpus: exactly these files, so that policy.jsonl (long non-letter texts)
 const TOP_K: usize = 10;
 const SUBSTRINGS_FULL: usize = 500;
 const SUBSTRINGS_QUICK: usize = 100;
@@ -262,18 +260,18 @@ fn mean(xs: &[f64]) -> f64 {
 fn run(args: &Args) -> Result<()> {
     let started = Instant::now();
     let judged = load_queries(&args.queries)?;
-    let tmp = TempCorpus::copy_from(&args.corpus, "reply-search-eval")?;
+    let tmp = corpus::temp_copy(&args.corpus)?;
 
     let t = Instant::now();
     let engine = Engine::in_memory(Analyzer::shared_default())?;
-    let report = engine.sync_corpus(&tmp.0, &|_| {})?;
+    let report = engine.sync_corpus(tmp.path(), &|_| {})?;
     for s in &report.skipped {
         eprintln!("skipped {}: {}", s.location, s.reason);
     }
     let index_rs = t.elapsed().as_secs_f64();
 
     let t = Instant::now();
-    let scan = scan_corpus(&tmp.0).context("scanning the corpus copy")?;
+    let scan = scan_corpus(tmp.path()).context("scanning the corpus copy")?;
     let letters: Vec<Letter> = scan.docs.into_iter().map(|d| d.letter).collect();
     let naive = Naive::build(&letters)?;
     let index_naive = t.elapsed().as_secs_f64();

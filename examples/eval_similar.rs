@@ -24,7 +24,6 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow};
-use corpus::TempCorpus;
 use reply_search::analysis::{Analyzer, compact};
 use reply_search::dedup;
 use reply_search::index::Engine;
@@ -396,19 +395,19 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 fn run(args: &Args) -> Result<()> {
     let started = Instant::now();
     let judged = load_pairs(&args.pairs)?;
-    let tmp = TempCorpus::copy_from(&args.corpus, "reply-search-eval-similar")?;
+    let tmp = corpus::temp_copy(&args.corpus)?;
 
     let t = Instant::now();
     let analyzer = Analyzer::shared_default();
     let engine = Engine::in_memory(analyzer.clone())?;
-    let report = engine.sync_corpus(&tmp.0, &|_| {})?;
+    let report = engine.sync_corpus(tmp.path(), &|_| {})?;
     for s in &report.skipped {
         eprintln!("skipped {}: {}", s.location, s.reason);
     }
     let index_secs = t.elapsed().as_secs_f64();
 
     let t = Instant::now();
-    let scan = scan_corpus(&tmp.0).context("scanning the corpus copy")?;
+    let scan = scan_corpus(tmp.path()).context("scanning the corpus copy")?;
     let letters: Vec<Letter> = scan.docs.into_iter().map(|d| d.letter).collect();
     let overlap = Overlap::build(&analyzer, &letters);
     let baseline_secs = t.elapsed().as_secs_f64();

@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 use reply_search::analysis::Analyzer;
 use reply_search::index::Engine;
 use reply_search::search::SearchRequest;
+use reply_search::server::pages::url_encode as enc;
 use reply_search::server::{ServerOptions, Shared, app, serve};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
@@ -58,18 +59,6 @@ fn rss_kib() -> u64 {
                 .and_then(|n| n.parse().ok())
         })
         .unwrap_or(0)
-}
-
-fn enc(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 /// The request mix: (method, path, JSON body). Built once; clients cycle through it from

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::analysis::{compact, normalize};
+use crate::analysis::normalize;
 
 /// Characters per shingle: long enough that common phrases (现答复如下) rarely decide alone.
 pub const SHINGLE: usize = 5;
@@ -102,12 +102,20 @@ pub fn band_terms(text: &str) -> Vec<String> {
 
 /// `band_terms` of a text already normalised (as the index has it).
 pub fn band_terms_normalized(normalized: &str) -> Vec<String> {
-    let compacted: String = normalized.chars().filter(|c| !c.is_whitespace()).collect();
-    let sh = shingles(&compacted);
-    if sh.is_empty() {
+    bands(&shingles(&without_whitespace(normalized)))
+}
+
+/// The compacted form of normalised text (see `analysis::compact`).
+fn without_whitespace(normalized: &str) -> String {
+    normalized.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// The band terms of a shingle set: MinHash signature rows, hashed per band.
+fn bands(shingles: &[u64]) -> Vec<String> {
+    if shingles.is_empty() {
         return Vec::new();
     }
-    let sig = minhash(&sh);
+    let sig = minhash(shingles);
     (0..BANDS)
         .map(|b| {
             let mut bytes = Vec::with_capacity(ROWS * 4);
@@ -196,12 +204,23 @@ pub struct Shingled {
 
 impl Shingled {
     pub fn new(text: &str) -> Self {
-        let compacted = compact(text);
+        Self::from_normalized(&normalize(text))
+    }
+
+    /// For text already normalised, so a caller that has the normalised form does not
+    /// normalise again.
+    pub fn from_normalized(normalized: &str) -> Self {
+        let compacted = without_whitespace(normalized);
         let shingles = shingles(&compacted);
         Shingled {
             compacted,
             shingles,
         }
+    }
+
+    /// The text's near-duplicate band terms (as `band_terms` gives them).
+    pub fn band_terms(&self) -> Vec<String> {
+        bands(&self.shingles)
     }
 
     /// Compares with another text exactly; `None` when they are not near-duplicates.

@@ -558,12 +558,20 @@ pub fn str_column(segment: &tantivy::SegmentReader, name: &str) -> Result<StrVal
         .fast_fields()
         .str(name)?
         .ok_or_else(|| Error::Internal(format!("{name} column missing")))?;
+    let values = dictionary_values(&column)?;
+    Ok(StrValues { column, values })
+}
+
+/// Every value of a string column, decoded in one pass over its dictionary (ord order).
+pub(crate) fn dictionary_values(
+    column: &tantivy::columnar::StrColumn,
+) -> std::io::Result<Vec<String>> {
     let mut values = Vec::with_capacity(column.num_terms());
     let mut stream = column.dictionary().stream()?;
     while stream.advance() {
         values.push(String::from_utf8_lossy(stream.key()).into_owned());
     }
-    Ok(StrValues { column, values })
+    Ok(values)
 }
 
 /// Removes tantivy's files from an index folder, keeping anything else (such as README.md).

@@ -940,12 +940,7 @@ impl FacetValueCache {
         if let Some(v) = self.0.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
             return Ok(v.clone());
         }
-        let mut values = Vec::with_capacity(column.num_terms());
-        let mut stream = column.dictionary().stream()?;
-        while stream.advance() {
-            values.push(String::from_utf8_lossy(stream.key()).into_owned());
-        }
-        let values = Arc::new(values);
+        let values = Arc::new(crate::index::dictionary_values(column)?);
         let mut cache = self.0.lock().unwrap_or_else(|p| p.into_inner());
         // Merged-away segments leave stale tables; dropping all now and then is enough.
         if cache.len() > 4096 {

@@ -11,7 +11,7 @@ use tantivy::schema::IndexRecordOption;
 use tantivy::tokenizer::{TokenStream, Tokenizer};
 use tantivy::{DocAddress, Score, Term};
 
-use crate::analysis::WordTokenizer;
+use crate::analysis::{WordTokenizer, normalize};
 use crate::dedup::NearDuplicate;
 use crate::error::Error;
 use crate::highlight;
@@ -116,7 +116,10 @@ impl Engine {
         if !(1..=50).contains(&limit) {
             return Err(Error::bad("bad_limit", "limit must be between 1 and 50"));
         }
-        let terms = self.distinctive_terms(title, body, letterhead);
+        // The source is normalised once, for its words, its bands and the exact comparison.
+        let body = normalize(body);
+        let source = crate::dedup::Shingled::from_normalized(&body);
+        let terms = self.distinctive_terms(title, &body, letterhead);
         let f = &self.fields;
         // The conditions every hit meets: not the source, and the request's filters.
         let mut filters: Vec<(Occur, Box<dyn Query>)> = Vec::new();
@@ -151,7 +154,8 @@ impl Engine {
         let searcher = self.reader.searcher();
 
         // Near-duplicates first: candidates sharing a MinHash band, measured exactly.
-        let bands: Vec<(Occur, Box<dyn Query>)> = crate::dedup::band_terms(body)
+        let bands: Vec<(Occur, Box<dyn Query>)> = source
+            .band_terms()
             .into_iter()
             .map(|b| {
                 (
@@ -169,7 +173,6 @@ impl Engine {
                 &with_filters(Box::new(BooleanQuery::new(bands))),
                 &TopDocs::with_limit(DUPLICATE_CANDIDATES).order_by_score(),
             )?;
-            let source = crate::dedup::Shingled::new(body);
             for (_, address) in candidates {
                 let letter = self.letter_at(&searcher, address)?;
                 if let Some(d) = source.compare(&letter.text) {
@@ -260,19 +263,20 @@ impl Engine {
 
     /// The words of the text that best tell it apart: tf × idf over the body field, words of
     /// two or more chars that are not stopwords or bare numbers; title words count double.
+    /// `body` is normalised already; `title` and `letterhead` are not.
     fn distinctive_terms(&self, title: &str, body: &str, letterhead: &str) -> Vec<(String, Score)> {
         let mut tf: HashMap<String, f32> = HashMap::new();
         let mut tokenizer = WordTokenizer::new(self.analyzer.clone());
         let mut excluded = std::collections::HashSet::new();
         // The tokenizer expects normalised text, as the index gives it.
-        let letterhead = crate::analysis::normalize(letterhead);
+        let letterhead = normalize(letterhead);
         let mut stream = tokenizer.token_stream(&letterhead);
         while let Some(t) = stream.next() {
             excluded.insert(t.text.clone());
         }
-        for (text, weight) in [(title, 2.0), (body, 1.0)] {
-            let text = crate::analysis::normalize(text);
-            let mut stream = tokenizer.token_stream(&text);
+        let title = normalize(title);
+        for (text, weight) in [(title.as_str(), 2.0), (body, 1.0)] {
+            let mut stream = tokenizer.token_stream(text);
             while let Some(t) = stream.next() {
                 if t.text.chars().count() >= 2
                     && !t.text.chars().all(|c| c.is_ascii_digit())

@@ -55,20 +55,15 @@ pub fn fold_char(c: char) -> char {
     fold_variant(fold_case(fold_width(c)))
 }
 
-/// True when traditional → simplified conversion (`fast2s`) may rewrite `c`, alone or next
-/// to some neighbour. Text without any such char is left unchanged by the conversion, so
-/// normalisation can skip it: `fast2s` does several hash lookups per CJK char, which made it
-/// the most expensive step of normalising a letter.
-pub fn may_simplify(c: char) -> bool {
-    SimplifyTable::get().contains(c)
-}
-
-/// The set behind `may_simplify`, fetched once per text by loops over its chars.
+/// The chars traditional → simplified conversion (`fast2s`) may rewrite, alone or next to
+/// some neighbour; every other char it leaves as it is. `fast2s` does several hash lookups
+/// per CJK char, which made it the most expensive step of normalising a letter, so
+/// `simplify` only calls it for these.
 #[derive(Clone, Copy)]
-pub struct SimplifyTable(&'static [u64]);
+struct SimplifyTable(&'static [u64]);
 
 impl SimplifyTable {
-    pub fn get() -> Self {
+    fn get() -> Self {
         use std::sync::OnceLock;
         // One bit per 3-byte UTF-8 char (U+0800..U+FFFF), the only chars fast2s converts.
         static TABLE: OnceLock<Vec<u64>> = OnceLock::new();
@@ -98,7 +93,7 @@ impl SimplifyTable {
     }
 
     #[inline]
-    pub fn contains(self, c: char) -> bool {
+    fn contains(self, c: char) -> bool {
         let cp = c as usize;
         (0x800..=0xFFFF).contains(&cp) && self.0[cp / 64] & (1 << (cp % 64)) != 0
     }
@@ -169,6 +164,7 @@ mod tests {
 
     #[test]
     fn simplification_candidates_cover_what_fast2s_changes() {
+        let may_simplify = |c| SimplifyTable::get().contains(c);
         for s in ["國際與發展", "看著", "計畫", "答覆", "於是", "乾隆"] {
             let mut converted = s.to_string();
             fast2s::replace(&mut converted);

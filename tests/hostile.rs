@@ -77,7 +77,16 @@ fn short(s: &str) -> String {
 }
 
 fn get_req(uri: &str) -> Request<Body> {
-    Request::get(uri).body(Body::empty()).unwrap()
+    empty_req(Method::GET, uri)
+}
+
+/// A request without a body.
+fn empty_req(method: Method, uri: &str) -> Request<Body> {
+    Request::builder()
+        .method(method)
+        .uri(uri)
+        .body(Body::empty())
+        .unwrap()
 }
 
 fn json_req(method: Method, uri: &str, body: impl Into<Body>) -> Request<Body> {
@@ -894,30 +903,14 @@ async fn methods_and_headers() {
             similar.as_str(),
             "/health",
         ] {
-            let reply = call(
-                &app,
-                Request::builder()
-                    .method(method.clone())
-                    .uri(uri)
-                    .body(Body::empty())
-                    .unwrap(),
-            )
-            .await;
+            let reply = call(&app, empty_req(method.clone(), uri)).await;
             assert_status(
                 &format!("{method} {uri}"),
                 &reply,
                 StatusCode::METHOD_NOT_ALLOWED,
             );
         }
-        let reply = call(
-            &app,
-            Request::builder()
-                .method(method.clone())
-                .uri("/")
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await;
+        let reply = call(&app, empty_req(method.clone(), "/")).await;
         assert_eq!(reply.status, StatusCode::METHOD_NOT_ALLOWED, "{method} /");
     }
     for (method, uri) in [
@@ -928,15 +921,7 @@ async fn methods_and_headers() {
         (Method::POST, "/api/suggest"),
         (Method::DELETE, "/health"),
     ] {
-        let reply = call(
-            &app,
-            Request::builder()
-                .method(method.clone())
-                .uri(uri)
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await;
+        let reply = call(&app, empty_req(method.clone(), uri)).await;
         assert_status(
             &format!("{method} {uri}"),
             &reply,

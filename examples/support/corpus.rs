@@ -2,7 +2,7 @@
 //! document collection, so that policy texts or anything else in the folder cannot shift the
 //! figures, copied to a temp folder so indexing never writes next to the source.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context, Result};
 
@@ -29,25 +29,12 @@ pub fn missing(dir: &Path) -> Option<String> {
     })
 }
 
-/// A copy of the evaluation files in a fresh temp folder, removed on drop.
-pub struct TempCorpus(pub PathBuf);
-
-impl TempCorpus {
-    pub fn copy_from(src: &Path, name: &str) -> Result<TempCorpus> {
-        let dir = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-        let tmp = TempCorpus(dir);
-        for f in FILES {
-            std::fs::copy(src.join(f), tmp.0.join(f))
-                .with_context(|| format!("copying {}", src.join(f).display()))?;
-        }
-        Ok(tmp)
+/// A copy of the evaluation files in a fresh temp folder, removed when the result drops.
+pub fn temp_copy(src: &Path) -> Result<tempfile::TempDir> {
+    let tmp = tempfile::tempdir().context("creating a temp folder")?;
+    for f in FILES {
+        std::fs::copy(src.join(f), tmp.path().join(f))
+            .with_context(|| format!("copying {}", src.join(f).display()))?;
     }
-}
-
-impl Drop for TempCorpus {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+    Ok(tmp)
 }

@@ -583,35 +583,12 @@ pub fn content_hash(raw: &[u8]) -> u64 {
 mod tests {
     use super::*;
 
-    /// A fresh directory under the system temp dir, removed on drop.
-    struct TempDir(std::path::PathBuf);
-
-    impl TempDir {
-        fn new(tag: &str) -> TempDir {
-            let nanos = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos());
-            let dir = std::env::temp_dir().join(format!(
-                "reply-search-ingest-{tag}-{}-{nanos}",
-                std::process::id()
-            ));
-            std::fs::create_dir_all(&dir).unwrap();
-            TempDir(dir)
-        }
-    }
-
-    impl Drop for TempDir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
-
     const LETTER: &str = "关于县十六届人大一次会议第3号建议的答复\n王孝友代表:\n你提出的关于加固河堤的建议收悉。现答复如下:\n已列入规划。\n舒城县水利局\n2012年6月18日\n";
 
     #[test]
     fn scan_reports_good_and_bad_files() {
-        let tmp = TempDir::new("scan");
-        let root = tmp.0.join("corpus");
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("corpus");
         std::fs::create_dir_all(root.join("nested/deeper")).unwrap();
         std::fs::create_dir_all(root.join(".hidden")).unwrap();
         let write = |rel: &str, bytes: &[u8]| std::fs::write(root.join(rel), bytes).unwrap();
@@ -691,8 +668,8 @@ mod tests {
 
     #[test]
     fn scan_of_missing_dir_is_an_error() {
-        let tmp = TempDir::new("missing");
-        assert!(scan_corpus(&tmp.0.join("nope")).is_err());
+        let tmp = tempfile::tempdir().unwrap();
+        assert!(scan_corpus(&tmp.path().join("nope")).is_err());
     }
 
     #[test]

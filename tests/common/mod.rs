@@ -53,15 +53,6 @@ pub async fn respond(
     (status, headers, body)
 }
 
-/// Percent-encodes every byte outside the unreserved set (for query values and path segments).
-pub fn enc(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
+/// Percent-encoding for query values and path segments: the pages' own encoder.
+#[allow(unused_imports)] // not every test crate uses it
+pub use reply_search::server::pages::url_encode as enc;
