@@ -29,12 +29,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use reply_search::analysis::{Analyzer, NgramTokenizer, Normalized, WordTokenizer};
-use reply_search::index::Engine;
+use reply_search::analysis::{Analyzer, NgramTokenizer, WordTokenizer};
+use reply_search::engine::Engine;
+use reply_search::engine::SimilarRequest;
+use reply_search::engine::{SearchRequest, SortOrder};
 use reply_search::ingest::{self, Letter};
-use reply_search::search::{SearchRequest, SortOrder};
 use reply_search::server::pages::url_encode;
-use reply_search::similar::SimilarRequest;
+use reply_search::text::Normalized;
 use reply_search::text::is_han;
 use tantivy::tokenizer::{TokenStream, Tokenizer};
 
@@ -631,7 +632,7 @@ fn build_categories(analyzer: &Analyzer, syn: &Synthetic, n: usize) -> Vec<Categ
     while phrases.len() < n && tries < n * 50 {
         tries += 1;
         let i = rng.below(titles.len());
-        let norm = reply_search::analysis::compact(titles[i]);
+        let norm = reply_search::text::compact(titles[i]);
         let ws = analyzer.query_words(titles[i]);
         if ws.len() < 2 {
             continue;

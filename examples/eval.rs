@@ -22,10 +22,11 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow};
-use reply_search::analysis::{Analyzer, compact};
-use reply_search::index::Engine;
+use reply_search::analysis::Analyzer;
+use reply_search::engine::Engine;
+use reply_search::engine::SearchRequest;
 use reply_search::ingest::{Letter, scan_corpus};
-use reply_search::search::SearchRequest;
+use reply_search::text::compact;
 use rng::Rng;
 use tantivy::collector::{DocSetCollector, TopDocs};
 use tantivy::query::QueryParser;
@@ -556,7 +557,7 @@ fn all_ids(engine: &Engine, q: &str, until: Option<&HashSet<String>>) -> Result<
         if until.is_some_and(|want| want.is_subset(&out))
             || n < PAGE
             || offset >= r.total
-            || offset > reply_search::search::MAX_OFFSET
+            || offset > reply_search::engine::MAX_OFFSET
         {
             return Ok(out);
         }

@@ -24,11 +24,12 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow};
-use reply_search::analysis::{Analyzer, compact};
-use reply_search::dedup;
-use reply_search::index::Engine;
+use reply_search::analysis::Analyzer;
+use reply_search::engine::Engine;
+use reply_search::engine::dedup;
+use reply_search::engine::{SimilarHit, SimilarRequest};
 use reply_search::ingest::{Letter, scan_corpus};
-use reply_search::similar::{SimilarHit, SimilarRequest};
+use reply_search::text::compact;
 use rng::Rng;
 
 const TOP_K: usize = 5;

@@ -15,8 +15,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use reply_search::analysis::Analyzer;
-use reply_search::index::Engine;
-use reply_search::search::SearchRequest;
+use reply_search::engine::Engine;
+use reply_search::engine::SearchRequest;
 use reply_search::server::pages::url_encode as enc;
 use reply_search::server::{ServerOptions, Shared, app, serve};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};

@@ -53,12 +53,6 @@ impl From<tantivy::directory::error::OpenReadError> for Error {
     }
 }
 
-impl From<crate::query::QueryError> for Error {
-    fn from(e: crate::query::QueryError) -> Self {
-        Error::bad("bad_query", e.to_string())
-    }
-}
-
 impl From<std::io::Error> for Error {
     fn from(e: std::io::Error) -> Self {
         Error::Internal(format!("i/o: {e}"))

@@ -1,15 +1,8 @@
+//! reply-search: a search engine for Chinese government reply letters.
+
 pub mod analysis;
-pub mod dedup;
+pub mod engine;
 pub mod error;
-pub mod highlight;
-pub mod index;
 pub mod ingest;
-pub mod query;
-pub mod score_shift;
-pub mod search;
 pub mod server;
-pub mod similar;
-pub mod suggest;
 pub mod text;
-pub mod vocab;
-pub mod watch;

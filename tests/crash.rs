@@ -9,8 +9,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use reply_search::analysis::Analyzer;
-use reply_search::index::Engine;
-use reply_search::search::SearchRequest;
+use reply_search::engine::Engine;
+use reply_search::engine::SearchRequest;
 
 const BATCH: usize = 25;
 

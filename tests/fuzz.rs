@@ -26,11 +26,11 @@ use std::sync::{Arc, OnceLock};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use reply_search::analysis::{Analyzer, NgramTokenizer, WordTokenizer};
-use reply_search::highlight;
-use reply_search::index::Engine;
+use reply_search::engine::Engine;
+use reply_search::engine::SimilarRequest;
+use reply_search::engine::highlight;
+use reply_search::engine::{FacetField, MatchMode, SearchRequest, SortOrder};
 use reply_search::ingest::{self, clean::clean_text, fields::extract_fields};
-use reply_search::search::{FacetField, MatchMode, SearchRequest, SortOrder};
-use reply_search::similar::SimilarRequest;
 use tantivy::tokenizer::{TokenStream, Tokenizer};
 
 /// Separates the text from the needles in a `snippet` input (a noncharacter the generators
@@ -42,7 +42,7 @@ const SEP: char = '\u{10FFFF}';
 // Panics are caught by the runner (and by `catch` in the replay) and count as failures.
 
 fn target_query(s: &str) -> Result<(), String> {
-    match reply_search::query::parse(s) {
+    match reply_search::engine::query::parse(s) {
         Ok(q) => {
             if q.groups
                 .iter()
@@ -57,7 +57,7 @@ fn target_query(s: &str) -> Result<(), String> {
             }
             Ok(())
         }
-        Err(_) if s.chars().count() > reply_search::query::MAX_QUERY_CHARS => Ok(()),
+        Err(_) if s.chars().count() > reply_search::engine::query::MAX_QUERY_CHARS => Ok(()),
         Err(e) => Err(format!("refused a short query: {e}")),
     }
 }
@@ -176,7 +176,8 @@ fn target_ingest(s: &str) -> Result<(), String> {
     let cleaned = clean_text(s);
     let fields = extract_fields(&cleaned);
     if let Some(date) = &fields.date {
-        let ok = date.len() == 10 && ingest::fields::parse_cn_date(date).as_deref() == Some(date);
+        let ok = date.len() == 10
+            && reply_search::text::date::parse_cn_date(date).as_deref() == Some(date);
         if !ok {
             return Err(format!("extracted an invalid date {date:?}"));
         }
@@ -188,7 +189,7 @@ fn target_ingest(s: &str) -> Result<(), String> {
             "clean_text is not idempotent: {cleaned:?} → {again:?}"
         ));
     }
-    let _ = ingest::fields::parse_cn_date(s);
+    let _ = reply_search::text::date::parse_cn_date(s);
     match ingest::letter_from_text("fuzz", s, None) {
         Ok(letter) => {
             if letter.text.is_empty() || letter.title.is_empty() {

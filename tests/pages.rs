@@ -9,7 +9,7 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode, header};
 use common::enc;
 use reply_search::analysis::Analyzer;
-use reply_search::index::Engine;
+use reply_search::engine::Engine;
 use reply_search::ingest::{Letter, letter_from_json, letter_from_text};
 use reply_search::server::{Shared, app};
 

@@ -7,8 +7,8 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::{FUTIAN, shared_engine};
-use reply_search::analysis::compact;
-use reply_search::search::{FacetField, MatchMode, SearchRequest, SearchResponse, SortOrder};
+use reply_search::engine::{FacetField, MatchMode, SearchRequest, SearchResponse, SortOrder};
+use reply_search::text::compact;
 
 fn search(q: &str) -> SearchResponse {
     shared_engine()

@@ -4,7 +4,7 @@
 mod common;
 
 use common::{FUTIAN, corpus_engine};
-use reply_search::similar::SimilarRequest;
+use reply_search::engine::SimilarRequest;
 
 #[test]
 fn similar_by_id_excludes_the_source_and_respects_filters() {

@@ -15,7 +15,7 @@ use axum::http::StatusCode;
 use axum::response::Html;
 use axum::routing::get;
 use reply_search::analysis::Analyzer;
-use reply_search::index::Engine;
+use reply_search::engine::Engine;
 use reply_search::server::{self, ServerOptions, Shared};
 use tokio::net::TcpListener;
 

@@ -10,7 +10,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::fields::is_date_line;
+use super::lines::{is_date_line, is_org_like};
 use crate::text::{fold_width, is_han};
 
 /// Cleans raw letter text: normalises characters, joins hard-wrapped lines into
@@ -259,28 +259,6 @@ static BLOCK_START: LazyLock<Regex> = LazyLock::new(|| {
 static SALUTATION_END: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?:代表|委员|常委|同志|领导|们|先生|女士|代表团):$").expect("valid regex")
 });
-
-static ORG_SUFFIX: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
-        r"(?:局|厅|委|委员会|政府|办公室|办|办事处|街道|中心|大队|支队|中队|分局|管委会|院|所|站|部|处",
-        r"|室|队|馆|会|公司|集团|乡|镇|社区|公署|银行|学校|大学)$"
-    ))
-    .expect("valid regex")
-});
-
-/// A short line that is only an organisation name (a signature line).
-pub(super) fn is_org_like(line: &str) -> bool {
-    let n = line.chars().count();
-    (2..=40).contains(&n)
-        && !line.contains([
-            '。', ',', ';', ':', '!', '?', '《', '》', '“', '”', '"', '(', ')', '、',
-        ])
-        && !line.chars().any(|c| c.is_ascii_digit())
-        && !line.starts_with("联系")
-        && !line.starts_with("承办")
-        && !line.starts_with("抄")
-        && ORG_SUFFIX.is_match(line)
-}
 
 /// Decides whether line `a` (of width `wa`) continues on line `b`.
 fn should_join(a: &str, wa: usize, b: &str, after_b: Option<&str>, wrap: usize) -> bool {

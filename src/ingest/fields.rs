@@ -8,7 +8,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::clean::is_org_like;
+use super::lines::{is_date_line, is_org_like, parse_date_line};
+use crate::text::date::parse_cn_date;
 
 /// Fields found in a letter's text; None where the letter does not clearly state them.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -421,130 +422,6 @@ fn find_respondent(
             .filter(|n| is_org_like(n))
             .map(str::to_string)
     })
-}
-
-static DATE_ISO: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(\d{4})\s*[-./]\s*(\d{1,2})\s*[-./]\s*(\d{1,2})$").expect("valid regex")
-});
-static DATE_CN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]$").expect("valid regex")
-});
-static DATE_HAN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^([〇○零0Oo一二三四五六七八九]{4})\s*年\s*([一二三四五六七八九十]{1,3})\s*月\s*([一二三四五六七八九十]{1,3})\s*[日号]$")
-        .expect("valid regex")
-});
-
-/// Parses "2024年6月12日", "2024-6-12", "2024.06.12", "2024/6/12", "二〇二四年六月十二日"
-/// into ISO "2024-06-12". Needs year, month and day, and a day that exists.
-pub fn parse_cn_date(s: &str) -> Option<String> {
-    let s = s.trim();
-    let (y, m, d) = if let Some(c) = DATE_ISO.captures(s).or_else(|| DATE_CN.captures(s)) {
-        (c[1].parse().ok()?, c[2].parse().ok()?, c[3].parse().ok()?)
-    } else {
-        let c = DATE_HAN.captures(s)?;
-        let year = c[1]
-            .chars()
-            .map(han_digit)
-            .try_fold(0u32, |acc, d| Some(acc * 10 + d?))?;
-        (year, han_number(&c[2])?, han_number(&c[3])?)
-    };
-    valid_date(y, m, d).then(|| format!("{y:04}-{m:02}-{d:02}"))
-}
-
-fn han_digit(c: char) -> Option<u32> {
-    Some(match c {
-        '〇' | '○' | '零' | '0' | 'O' | 'o' => 0,
-        '一' => 1,
-        '二' => 2,
-        '三' => 3,
-        '四' => 4,
-        '五' => 5,
-        '六' => 6,
-        '七' => 7,
-        '八' => 8,
-        '九' => 9,
-        _ => return None,
-    })
-}
-
-/// 1..=99 in Chinese numerals: 六, 十, 十二, 二十, 二十六.
-fn han_number(s: &str) -> Option<u32> {
-    let chars: Vec<char> = s.chars().collect();
-    match chars.as_slice() {
-        [c] if *c == '十' => Some(10),
-        [c] => han_digit(*c).filter(|&d| d > 0),
-        ['十', u] => Some(10 + han_digit(*u).filter(|&d| d > 0)?),
-        [t, '十'] => Some(10 * han_digit(*t).filter(|&d| d > 1)?),
-        [t, '十', u] => {
-            Some(10 * han_digit(*t).filter(|&d| d > 1)? + han_digit(*u).filter(|&d| d > 0)?)
-        }
-        _ => None,
-    }
-}
-
-fn valid_date(y: u32, m: u32, d: u32) -> bool {
-    let leap = (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400);
-    let days = match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return false,
-    };
-    (1900..=2100).contains(&y) && (1..=days).contains(&d)
-}
-
-static DATE_NO_DAY_MARK: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^(\d{4})年(\d{1,2})月(\d{1,2})$").expect("valid regex"));
-// Only the 8-digit form: in the corpus, 6- and 7-digit run-together dates ("202398" for
-// 2023-09-18) have often lost a digit in extraction, so reading them would guess.
-static COMPACT_DATE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^(\d{4})(\d{4})$").expect("valid regex"));
-
-/// Parses a line that is only a date, including the sloppy forms of signature lines:
-/// a missing 日, an OCR'd "20l6", or eight digits run together ("20241018").
-pub(super) fn parse_date_line(line: &str) -> Option<String> {
-    let line = line.trim_end_matches([' ', '|']).trim();
-    if line.is_empty() || line.len() > 40 {
-        return None;
-    }
-    if let Some(d) = parse_cn_date(line) {
-        return Some(d);
-    }
-    if line.contains('年') && line.contains('月') {
-        // OCR confuses 1/l/I and 0/O in years.
-        let fixed: String = line
-            .chars()
-            .map(|c| match c {
-                'l' | 'I' => '1',
-                'O' | 'o' => '0',
-                c => c,
-            })
-            .collect();
-        if let Some(d) = parse_cn_date(&fixed) {
-            return Some(d);
-        }
-        let c = DATE_NO_DAY_MARK.captures(&fixed)?;
-        let (y, m, d) = (c[1].parse().ok()?, c[2].parse().ok()?, c[3].parse().ok()?);
-        return valid_date(y, m, d).then(|| format!("{y:04}-{m:02}-{d:02}"));
-    }
-    let c = COMPACT_DATE.captures(line)?;
-    let y: u32 = c[1].parse().ok()?;
-    let rest = &c[2];
-    let readings: Vec<(u32, u32)> = (1..rest.len())
-        .filter(|&split| split <= 2 && rest.len() - split <= 2)
-        .filter_map(|split| Some((rest[..split].parse().ok()?, rest[split..].parse().ok()?)))
-        .filter(|&(m, d)| valid_date(y, m, d))
-        .collect();
-    match readings.as_slice() {
-        [(m, d)] => Some(format!("{y:04}-{m:02}-{d:02}")),
-        _ => None,
-    }
-}
-
-/// True for a line that is only a date.
-pub(super) fn is_date_line(line: &str) -> bool {
-    parse_date_line(line).is_some()
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ pub mod clean;
 pub mod docx;
 pub mod fields;
 pub mod html;
+pub mod lines;
 pub mod pdf;
 
 use std::collections::HashMap;
@@ -532,7 +533,7 @@ pub fn letter_from_json(value: &Value) -> Result<Letter, IngestError> {
     }
     // A given date that cannot be read as a date is dropped in favour of the extracted
     // one, so that every stored date is ISO and date filters stay meaningful.
-    if let Some(date) = get("date").and_then(|d| fields::parse_cn_date(&d)) {
+    if let Some(date) = get("date").and_then(|d| crate::text::date::parse_cn_date(&d)) {
         letter.date = Some(date);
     }
     let fill = |slot: &mut Option<String>, key: &str| {

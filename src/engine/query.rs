@@ -58,6 +58,12 @@ pub enum QueryError {
     TooLong(usize),
 }
 
+impl From<QueryError> for crate::error::Error {
+    fn from(e: QueryError) -> Self {
+        crate::error::Error::bad("bad_query", e.to_string())
+    }
+}
+
 #[derive(Debug, PartialEq)]
 enum Lexeme {
     Atom { negated: bool, atom: Atom },

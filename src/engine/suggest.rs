@@ -4,9 +4,9 @@
 use serde::Serialize;
 use tantivy::Term;
 
-use crate::analysis::{compact, normalize};
+use crate::engine::Engine;
 use crate::error::Error;
-use crate::index::Engine;
+use crate::text::{compact, normalize};
 
 pub const MAX_SUGGESTIONS: usize = 20;
 const MAX_PREFIX_CHARS: usize = 50;
@@ -62,8 +62,8 @@ impl Suggester {
             }
         }
         for segment in searcher.segment_readers() {
-            let ids = crate::index::str_column(segment, "id")?;
-            let raw_titles = crate::index::str_column(segment, "title_raw")?;
+            let ids = crate::engine::str_column(segment, "id")?;
+            let raw_titles = crate::engine::str_column(segment, "title_raw")?;
             for doc in segment.doc_ids_alive() {
                 let title = raw_titles.first(doc);
                 titles.push((

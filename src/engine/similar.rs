@@ -11,13 +11,14 @@ use tantivy::schema::IndexRecordOption;
 use tantivy::tokenizer::{TokenStream, Tokenizer};
 use tantivy::{DocAddress, Score, Term};
 
-use crate::analysis::{WordTokenizer, normalize};
-use crate::dedup::NearDuplicate;
+use crate::analysis::WordTokenizer;
+use crate::engine::Engine;
+use crate::engine::compile::term_filter;
+use crate::engine::dedup::NearDuplicate;
+use crate::engine::highlight;
 use crate::error::Error;
-use crate::highlight;
-use crate::index::Engine;
 use crate::ingest::Letter;
-use crate::search::term_filter;
+use crate::text::normalize;
 
 /// Near-duplicate candidates measured exactly per request.
 const DUPLICATE_CANDIDATES: usize = 20;
@@ -118,7 +119,7 @@ impl Engine {
         }
         // The source is normalised once, for its words, its bands and the exact comparison.
         let body = normalize(body);
-        let source = crate::dedup::Shingled::from_normalized(&body);
+        let source = crate::engine::dedup::Shingled::from_normalized(&body);
         let terms = self.distinctive_terms(title, &body, letterhead);
         let f = &self.fields;
         // The conditions every hit meets: not the source, and the request's filters.

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use notify::{RecursiveMode, Watcher};
 
-use crate::index::Engine;
+use crate::engine::Engine;
 
 /// Quiet time after the last event before syncing.
 const DEBOUNCE: Duration = Duration::from_millis(400);

@@ -5,11 +5,11 @@
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
-use crate::analysis::normalize;
+use crate::text::normalize;
 
-const USER_DICT: &str = include_str!("../assets/dict/user.dict");
-const SYNONYMS: &str = include_str!("../assets/synonyms.txt");
-const STOPWORDS: &str = include_str!("../assets/stopwords.txt");
+const USER_DICT: &str = include_str!("../../assets/dict/user.dict");
+const SYNONYMS: &str = include_str!("../../assets/synonyms.txt");
+const STOPWORDS: &str = include_str!("../../assets/stopwords.txt");
 
 /// All vocabulary tables, normalised (simplified, half-width, lowercase).
 #[derive(Debug, Clone, Default)]

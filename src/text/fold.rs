@@ -181,7 +181,7 @@ mod tests {
         let samples = [
             "國際與發展，看著計畫答覆於是乾隆年間的批覆",
             "显著的著作，覆盖全区；乾燥天气。",
-            include_str!("../corpus/futian-fgj-reply-20240294.txt"),
+            include_str!("../../corpus/futian-fgj-reply-20240294.txt"),
             "關於進一步加強老舊小區加裝電梯工作的建議答覆：藉口、憑藉、慰藉。",
             "著",
             "畫",
@@ -210,121 +210,5 @@ mod tests {
         let src = "İstanbul ΣΑΣ 福田区ＰＭ２.５";
         let folded: String = src.chars().map(fold_char).collect();
         assert_eq!(src.chars().count(), folded.chars().count());
-    }
-}
-
-const CN_DIGITS: [char; 10] = ['〇', '一', '二', '三', '四', '五', '六', '七', '八', '九'];
-
-fn cn_digit(c: char) -> Option<u32> {
-    CN_DIGITS.iter().position(|&d| d == c).map(|i| i as u32)
-}
-
-/// 1–31 in Chinese numerals as dates write them: 6 → 六, 10 → 十, 12 → 十二, 21 → 二十一.
-fn cn_number(n: u32) -> String {
-    let (tens, ones) = (n / 10, n % 10);
-    let mut out = String::new();
-    if tens > 1 {
-        out.push(CN_DIGITS[tens as usize]);
-    }
-    if tens > 0 {
-        out.push('十');
-    }
-    if ones > 0 || tens == 0 {
-        out.push(CN_DIGITS[ones as usize]);
-    }
-    out
-}
-
-/// Parses 六, 十, 十二, 二十一 (1–99).
-fn parse_cn_number(s: &str) -> Option<u32> {
-    let chars: Vec<char> = s.chars().collect();
-    match chars.as_slice() {
-        ['十'] => Some(10),
-        [d] => cn_digit(*d),
-        ['十', d] => Some(10 + cn_digit(*d)?),
-        [t, '十'] => Some(cn_digit(*t)? * 10),
-        [t, '十', d] => Some(cn_digit(*t)? * 10 + cn_digit(*d)?),
-        _ => None,
-    }
-}
-
-/// The same date words in the other numeral system: 2024年6月 ↔ 二〇二四年六月, so a query
-/// finds letters dated either way. Only year (four digits), month and day units are
-/// rewritten; anything else returns `None`.
-pub fn date_numeral_variant(s: &str) -> Option<String> {
-    let chars: Vec<char> = s.chars().collect();
-    let mut out = String::new();
-    let mut changed = false;
-    let mut i = 0;
-    while i < chars.len() {
-        // A run of digits (Arabic or Chinese) followed by 年, 月 or 日.
-        let start = i;
-        while i < chars.len()
-            && (chars[i].is_ascii_digit() || cn_digit(chars[i]).is_some() || chars[i] == '十')
-        {
-            i += 1;
-        }
-        let run: String = chars[start..i].iter().collect();
-        let unit = chars.get(i).copied();
-        let converted = match unit {
-            Some('年') if run.chars().count() == 4 => {
-                if run.chars().all(|c| c.is_ascii_digit()) {
-                    Some(
-                        run.chars()
-                            .map(|c| CN_DIGITS[c.to_digit(10).unwrap_or(0) as usize])
-                            .collect::<String>(),
-                    )
-                } else if run.chars().all(|c| cn_digit(c).is_some()) {
-                    Some(
-                        run.chars()
-                            .filter_map(|c| cn_digit(c).and_then(|d| char::from_digit(d, 10)))
-                            .collect(),
-                    )
-                } else {
-                    None
-                }
-            }
-            Some('月') | Some('日') if !run.is_empty() => {
-                if run.chars().all(|c| c.is_ascii_digit()) {
-                    run.parse::<u32>()
-                        .ok()
-                        .filter(|n| (1..=31).contains(n))
-                        .map(cn_number)
-                } else {
-                    parse_cn_number(&run)
-                        .filter(|n| (1..=31).contains(n))
-                        .map(|n| n.to_string())
-                }
-            }
-            _ => None,
-        };
-        match converted {
-            Some(c) => {
-                out.push_str(&c);
-                changed = true;
-            }
-            None => out.push_str(&run),
-        }
-        if i < chars.len() {
-            out.push(chars[i]);
-            i += 1;
-        }
-    }
-    changed.then_some(out)
-}
-
-#[cfg(test)]
-mod date_tests {
-    use super::date_numeral_variant as v;
-
-    #[test]
-    fn converts_date_words_both_ways() {
-        assert_eq!(v("2024年6月12日").as_deref(), Some("二〇二四年六月十二日"));
-        assert_eq!(v("二〇二四年六月十二日").as_deref(), Some("2024年6月12日"));
-        assert_eq!(v("2023年10月").as_deref(), Some("二〇二三年十月"));
-        assert_eq!(v("二十一日").as_deref(), Some("21日"));
-        assert_eq!(v("新质生产力"), None);
-        assert_eq!(v("12345热线"), None);
-        assert_eq!(v("第三十二条"), None);
     }
 }

@@ -1,157 +1,15 @@
-//! The jieba-rs → tantivy bridge: normalisation and the two tokenizers every text field uses.
+//! The two tokenizers every text field uses, over normalised text.
 //!
-//! * `zh_words`: jieba search-mode words (生产力 inside 新质生产力 is its own token). A token's
-//!   position is the **char index of its first char**, so overlapping search-mode sub-words
-//!   keep positions consistent with the text: a phrase of words can be queried with
-//!   char-length offsets and means exact adjacency.
-//! * `zh_ngrams`: character bigrams over the text with whitespace removed, one per char
-//!   position (plus a unigram for the last char). A string of two or more chars occurs in a
-//!   field exactly when its bigrams occur at consecutive positions, so recall and phrase
-//!   exactness do not depend on how jieba happened to cut the text.
-//!
-//! Normalisation (full-width → half-width, lowercase, traditional → simplified) happens once
-//! per field value, before the tokenizers: the index writes `normalize(value)` into every
-//! text field, so the two tokenizers (and the near-duplicate shingles) share one pass instead
-//! of each folding the same letter. The tokenizers therefore expect normalised text, and
-//! their offsets are offsets in it. Each step maps one char to one char, so offsets in the
-//! normalised text map back to the original char by char (see `Normalized`).
+//! * `WordTokenizer` (`zh_words`): jieba search-mode words; a token's position is the char
+//!   index of its first char.
+//! * `NgramTokenizer` (`zh_ngrams`): character bigrams with whitespace removed, one per char
+//!   position, plus a unigram for the last char.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
-use jieba_rs::Jieba;
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
-use crate::text::{fold_char, simplify};
-use crate::vocab::Vocab;
-
-/// Name under which the word tokenizer is registered in the index's tokenizer manager.
-pub const WORDS: &str = "zh_words";
-/// Name under which the character n-gram tokenizer is registered.
-pub const NGRAMS: &str = "zh_ngrams";
-
-/// Normalised text with a map back to the source: `starts[i]` is the byte offset in the
-/// source of the normalised text's `i`-th char, and `starts[len]` is the source length.
-#[derive(Default, Debug, Clone)]
-pub struct Normalized {
-    pub text: String,
-    pub starts: Vec<usize>,
-}
-
-impl Normalized {
-    pub fn new(src: &str) -> Self {
-        let mut n = Normalized::default();
-        n.fill(src);
-        n
-    }
-
-    /// Refills the buffers from `src`, reusing their allocations.
-    pub fn fill(&mut self, src: &str) {
-        self.text.clear();
-        self.starts.clear();
-        self.text.reserve(src.len());
-        for (byte, c) in src.char_indices() {
-            self.starts.push(byte);
-            self.text.push(fold_char(c));
-        }
-        self.starts.push(src.len());
-        // Traditional → simplified in place, 3-byte chars into 3-byte chars, so the char
-        // count and the offsets above stay valid.
-        simplify(&mut self.text);
-    }
-
-    /// Number of chars in the normalised text.
-    pub fn char_len(&self) -> usize {
-        self.starts.len() - 1
-    }
-}
-
-/// Normalises a string (width, case, traditional → simplified) for comparisons and terms.
-pub fn normalize(s: &str) -> String {
-    let mut folded: String = s.chars().map(fold_char).collect();
-    simplify(&mut folded);
-    folded
-}
-
-/// Normalises and drops whitespace: the form in which the n-gram field sees text, and the
-/// form in which "contains" is defined for queries and phrases.
-pub fn compact(s: &str) -> String {
-    let mut out = normalize(s);
-    out.retain(|c| !c.is_whitespace());
-    out
-}
-
-/// The dictionary and vocabulary shared by indexing and querying. Loading jieba's dictionary
-/// takes a noticeable fraction of a second, so one instance is built per process and shared.
-pub struct Analyzer {
-    pub jieba: Jieba,
-    pub vocab: Vocab,
-}
-
-impl Analyzer {
-    pub fn new(vocab: Vocab) -> Self {
-        let mut jieba = Jieba::new();
-        for (word, freq) in &vocab.user_words {
-            jieba.add_word(word, Some(*freq), None);
-        }
-        // Every synonym term is a word to jieba too, so a query such as 福田区发改局 is cut
-        // as 福田区 / 发改局 and the abbreviation can be expanded.
-        for term in vocab.synonyms.all_terms() {
-            if !jieba.has_word(term) && term.chars().count() > 1 {
-                jieba.add_word(term, Some(3000), None);
-            }
-        }
-        Analyzer { jieba, vocab }
-    }
-
-    /// The analyzer with the vocabulary shipped in `assets/`, built once per process.
-    pub fn shared_default() -> Arc<Analyzer> {
-        static DEFAULT: OnceLock<Arc<Analyzer>> = OnceLock::new();
-        DEFAULT
-            .get_or_init(|| Arc::new(Analyzer::new(Vocab::embedded())))
-            .clone()
-    }
-
-    /// Words of a query chunk in precise mode (not search mode: a query word should be the
-    /// unit the user meant, sub-words would only add noise), normalised, without punctuation.
-    /// Dates (2024年6月12日, 二〇二四年六月) are kept whole: jieba would cut them into
-    /// digits and single characters that match almost anything.
-    pub fn query_words(&self, chunk: &str) -> Vec<String> {
-        static DATE: OnceLock<regex::Regex> = OnceLock::new();
-        let date = DATE.get_or_init(|| {
-            regex::Regex::new(
-                "[0-9〇一二三四五六七八九]{4}年(?:[0-9一二三四五六七八九十]{1,3}月(?:[0-9一二三四五六七八九十]{1,3}[日号])?)?|[0-9一二三四五六七八九十]{1,3}月[0-9一二三四五六七八九十]{1,3}[日号]",
-            )
-            .expect("valid date pattern")
-        });
-        let norm = normalize(chunk);
-        let mut words = Vec::new();
-        let cut = |text: &str, words: &mut Vec<String>| {
-            words.extend(
-                self.jieba
-                    .cut(text, true)
-                    .into_iter()
-                    .map(|t| t.word.trim())
-                    .filter(|w| w.chars().any(char::is_alphanumeric))
-                    .map(str::to_string),
-            )
-        };
-        let mut at = 0;
-        for m in date.find_iter(&norm) {
-            cut(&norm[at..m.start()], &mut words);
-            words.push(m.as_str().to_string());
-            at = m.end();
-        }
-        cut(&norm[at..], &mut words);
-        words
-    }
-
-    /// Registers both tokenizers on an index.
-    pub fn register(self: &Arc<Self>, index: &tantivy::Index) {
-        let manager = index.tokenizers();
-        manager.register(WORDS, WordTokenizer::new(self.clone()));
-        manager.register(NGRAMS, NgramTokenizer::default());
-    }
-}
+use super::Analyzer;
 
 /// Reuses a token slot of `tokens` (or adds one) to avoid per-token allocations across
 /// documents; `used` counts the slots filled for the current text.
@@ -309,6 +167,7 @@ pub fn bigram_cover(compacted: &str) -> Vec<(usize, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::text::{Normalized, normalize};
     use proptest::prelude::*;
 
     /// Collects (text, byte range, position) of every token.

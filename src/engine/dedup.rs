@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::analysis::normalize;
+use crate::text::normalize;
 
 /// Characters per shingle: long enough that common phrases (现答复如下) rarely decide alone.
 pub const SHINGLE: usize = 5;

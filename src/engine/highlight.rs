@@ -6,7 +6,7 @@
 
 use std::ops::Range;
 
-use crate::analysis::{Normalized, compact};
+use crate::text::{Normalized, compact};
 
 /// A text prepared for repeated matching.
 struct Matchable {

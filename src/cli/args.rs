@@ -1,0 +1,130 @@
+//! The command line's flags and subcommands (clap derive).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "reply-search",
+    version,
+    about = "Search engine for Chinese government reply letters (建议/提案答复)"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Args, Clone)]
+pub struct Paths {
+    /// Folder of documents to index.
+    #[arg(long, default_value = "corpus", env = "REPLY_SEARCH_CORPUS")]
+    pub corpus: PathBuf,
+    /// Folder holding the index.
+    #[arg(long, default_value = "index", env = "REPLY_SEARCH_INDEX")]
+    pub index: PathBuf,
+    /// Folder with user.dict / synonyms.txt / stopwords.txt replacing the shipped vocabulary.
+    #[arg(long, env = "REPLY_SEARCH_VOCAB")]
+    pub vocab: Option<PathBuf>,
+}
+
+#[derive(Args, Clone)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub paths: Paths,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080", env = "REPLY_SEARCH_ADDR")]
+    pub addr: String,
+    /// Bearer key that enables PUT/DELETE; without it the server is read-only.
+    #[arg(long, env = "REPLY_SEARCH_ADMIN_KEY", hide_env_values = true)]
+    pub admin_key: Option<String>,
+    /// Comma-separated origins allowed to call the read API from a browser (`*` for any).
+    #[arg(long, env = "REPLY_SEARCH_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
+    /// Re-index the corpus folder when its files change.
+    #[arg(long)]
+    pub watch: bool,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Bring the index up to date with the corpus, then serve the search page, widget and API
+    /// (the default command).
+    Serve(ServeArgs),
+    /// Index the corpus incrementally (by content hash).
+    Index {
+        #[command(flatten)]
+        paths: Paths,
+        /// Drop the index and build it from scratch.
+        #[arg(long)]
+        rebuild: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Search, printing hits for a terminal or as JSON.
+    Search {
+        query: String,
+        #[command(flatten)]
+        paths: Paths,
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+        #[arg(long, default_value_t = 0)]
+        offset: usize,
+        #[arg(long)]
+        respondent: Option<String>,
+        #[arg(long)]
+        kind: Option<String>,
+        #[arg(long)]
+        year: Option<u32>,
+        #[arg(long)]
+        session: Option<String>,
+        #[arg(long)]
+        from: Option<String>,
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long, value_enum)]
+        sort: Option<SortArg>,
+        /// `most` (default): all words first, then most of them; `all`: every word required.
+        #[arg(long = "match", value_enum, default_value = "most")]
+        match_mode: MatchArg,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Documents most similar to a stored document, a text or a file.
+    Similar {
+        #[command(flatten)]
+        paths: Paths,
+        /// Id of a document in the index.
+        #[arg(long, group = "source")]
+        id: Option<String>,
+        /// Pasted text of a proposal or letter.
+        #[arg(long, group = "source")]
+        text: Option<String>,
+        /// A file holding the text.
+        #[arg(long, group = "source")]
+        file: Option<PathBuf>,
+        #[arg(long, default_value_t = 5)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Documents, by kind / respondent / year, and the index size.
+    Stats {
+        #[command(flatten)]
+        paths: Paths,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(clap::ValueEnum, Clone, Copy)]
+pub enum SortArg {
+    Relevance,
+    Date,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy)]
+pub enum MatchArg {
+    Most,
+    All,
+}

@@ -1,0 +1,292 @@
+//! The `reply-search` commands: each opens what it needs, calls the library and prints.
+
+mod args;
+mod print;
+
+use std::io::IsTerminal;
+use std::path::Path;
+
+use clap::Parser;
+use indicatif::{ProgressBar, ProgressStyle};
+use reply_search::analysis::{Analyzer, Vocab};
+use reply_search::engine::{
+    Engine, FacetField, MatchMode, SearchRequest, SimilarRequest, SortOrder, SyncReport,
+};
+use reply_search::error::Error;
+
+pub use args::Cli;
+use args::{Command, MatchArg, Paths, ServeArgs, SortArg};
+use print::{print_hits, print_report};
+
+pub fn run(cli: Cli) -> Result<(), Error> {
+    match cli.command {
+        None => match Cli::parse_from(["reply-search", "serve"]).command {
+            Some(Command::Serve(args)) => serve(args),
+            _ => unreachable!("`serve` parses as the serve command"),
+        },
+        Some(Command::Serve(args)) => serve(args),
+        Some(Command::Index {
+            paths,
+            rebuild,
+            json,
+        }) => {
+            let engine = open(&paths)?;
+            if rebuild {
+                engine.clear()?;
+            }
+            let report = sync(&engine, &paths.corpus)?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&report).expect("report serialises")
+                );
+            } else {
+                print_report(&report);
+            }
+            Ok(())
+        }
+        Some(Command::Search {
+            query,
+            paths,
+            limit,
+            offset,
+            respondent,
+            kind,
+            year,
+            session,
+            from,
+            to,
+            sort,
+            match_mode,
+            json,
+        }) => {
+            let engine = open_built(&paths)?;
+            let request = SearchRequest {
+                q: query,
+                limit: Some(limit),
+                offset,
+                respondent,
+                kind,
+                year,
+                session,
+                from,
+                to,
+                sort: sort.map(|s| match s {
+                    SortArg::Relevance => SortOrder::Relevance,
+                    SortArg::Date => SortOrder::Date,
+                }),
+                facets: Some(FacetField::DEFAULT.to_vec()),
+                match_mode: match match_mode {
+                    MatchArg::Most => MatchMode::Most,
+                    MatchArg::All => MatchMode::All,
+                },
+            };
+            let response = engine.search(&request)?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&response).expect("response serialises")
+                );
+            } else {
+                print_hits(&response);
+            }
+            Ok(())
+        }
+        Some(Command::Similar {
+            paths,
+            id,
+            text,
+            file,
+            limit,
+            json,
+        }) => {
+            let engine = open_built(&paths)?;
+            let mut request = SimilarRequest {
+                limit: Some(limit),
+                ..SimilarRequest::default()
+            };
+            let response = match (id, text, file) {
+                (Some(id), _, _) => engine.similar_to_id(&id, &request)?,
+                (_, Some(text), _) => {
+                    request.text = text;
+                    engine.similar_to_text(&request)?
+                }
+                (_, _, Some(path)) => {
+                    let bytes = std::fs::read(&path)
+                        .map_err(|e| Error::bad("bad_file", format!("{}: {e}", path.display())))?;
+                    request.text = String::from_utf8(bytes).map_err(|_| {
+                        Error::bad("bad_file", format!("{} is not UTF-8 text", path.display()))
+                    })?;
+                    engine.similar_to_text(&request)?
+                }
+                _ => return Err(Error::bad("usage", "give one of --id, --text or --file")),
+            };
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&response).expect("response serialises")
+                );
+            } else {
+                println!("distinctive words: {}", response.terms.join(" "));
+                for (i, h) in response.hits.iter().enumerate() {
+                    let meta: Vec<String> =
+                        [Some(h.kind.clone()), h.respondent.clone(), h.date.clone()]
+                            .into_iter()
+                            .flatten()
+                            .collect();
+                    println!(
+                        "\n{}. {}  (score {:.1})\n   {}  [id {}]\n   shared: {}",
+                        i + 1,
+                        h.title,
+                        h.score,
+                        meta.join(" · "),
+                        h.id,
+                        h.shared_terms.join(" ")
+                    );
+                }
+            }
+            Ok(())
+        }
+        Some(Command::Stats { paths, json }) => {
+            let engine = open(&paths)?;
+            let stats = engine.stats()?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&stats).expect("stats serialise")
+                );
+            } else {
+                println!(
+                    "documents: {}\nindex size: {:.1} MB",
+                    stats.docs,
+                    stats.index_bytes as f64 / 1e6
+                );
+                for (facet, counts) in &stats.facets {
+                    println!("\nby {facet}:");
+                    for (value, n) in &counts.0 {
+                        println!("  {n:>5}  {value}");
+                    }
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+fn open(paths: &Paths) -> Result<Engine, Error> {
+    let analyzer = match &paths.vocab {
+        Some(dir) => std::sync::Arc::new(Analyzer::new(
+            Vocab::from_dir(dir).map_err(|e| Error::io(dir, e))?,
+        )),
+        None => Analyzer::shared_default(),
+    };
+    Engine::open(&paths.index, analyzer)
+}
+
+/// Opens the index, building it from the corpus first when it is empty (so `search` and
+/// `similar` work on a fresh clone).
+fn open_built(paths: &Paths) -> Result<Engine, Error> {
+    let engine = open(paths)?;
+    if engine.num_docs() == 0 && paths.corpus.is_dir() {
+        let report = sync(&engine, &paths.corpus)?;
+        eprintln!(
+            "indexed {} documents from {} in {:.1} s",
+            report.docs,
+            paths.corpus.display(),
+            report.seconds
+        );
+    }
+    Ok(engine)
+}
+
+/// Syncs the corpus with a progress bar on stderr (hidden when stderr is not a terminal).
+fn sync(engine: &Engine, corpus: &Path) -> Result<SyncReport, Error> {
+    if !corpus.is_dir() {
+        return Err(Error::bad(
+            "no_corpus",
+            format!("corpus folder {} does not exist", corpus.display()),
+        ));
+    }
+    let bar = ProgressBar::hidden();
+    if std::io::stderr().is_terminal() {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+    }
+    // The corpus is streamed, so the number of letters is not known in advance.
+    bar.set_style(
+        ProgressStyle::with_template("indexing {spinner} {pos} documents written ({per_sec})")
+            .expect("valid template"),
+    );
+    let report = engine.sync_corpus(corpus, &|done| bar.set_position(done as u64));
+    bar.finish_and_clear();
+    report
+}
+
+fn serve(args: ServeArgs) -> Result<(), Error> {
+    use reply_search::server::{self, ServerOptions, Shared};
+    let started = std::time::Instant::now();
+    let engine = open(&args.paths)?;
+    if args.paths.corpus.is_dir() {
+        let report = sync(&engine, &args.paths.corpus)?;
+        print_report(&report);
+    } else {
+        eprintln!(
+            "no corpus folder at {}; serving the index as it is",
+            args.paths.corpus.display()
+        );
+    }
+    let options = ServerOptions {
+        admin_key: args.admin_key,
+        cors_origins: args
+            .cors_origins
+            .into_iter()
+            .map(|o| o.trim().to_string())
+            .filter(|o| !o.is_empty())
+            .collect(),
+        max_concurrent_searches: 0,
+    };
+    let read_only = options
+        .admin_key
+        .as_deref()
+        .is_none_or(|k| k.trim().is_empty());
+    let state = Shared::new(engine, options);
+    if args.watch {
+        if !args.paths.corpus.is_dir() {
+            return Err(Error::bad(
+                "no_corpus",
+                format!(
+                    "--watch needs a corpus folder; {} does not exist",
+                    args.paths.corpus.display()
+                ),
+            ));
+        }
+        reply_search::engine::watch::spawn(args.paths.corpus.clone(), state.clone(), |s| &s.engine)
+            .map_err(|e| {
+                Error::Internal(format!("cannot watch {}: {e}", args.paths.corpus.display()))
+            })?;
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(&args.addr)
+            .await
+            .map_err(|e| Error::bad("bad_addr", format!("cannot listen on {}: {e}", args.addr)))?;
+        let local = listener
+            .local_addr()
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        println!(
+            "serving {} documents on http://{local}/ ({}; ready in {:.2} s)",
+            state.engine.num_docs(),
+            if read_only {
+                "read-only: set REPLY_SEARCH_ADMIN_KEY to enable writes"
+            } else {
+                "writes enabled"
+            },
+            started.elapsed().as_secs_f64()
+        );
+        server::serve(listener, server::app(state), server::shutdown_signal())
+            .await
+            .map_err(|e| Error::Internal(format!("server failed: {e}")))
+    })
+}

@@ -1,0 +1,60 @@
+//! Rendering results for a terminal: colour when stdout is one, 【】 otherwise.
+
+use std::io::IsTerminal;
+
+use reply_search::engine::{SearchResponse, SyncReport};
+
+pub fn print_report(r: &SyncReport) {
+    println!(
+        "{} added, {} updated, {} removed, {} unchanged, {} skipped; {} documents in the index ({:.2} s)",
+        r.added,
+        r.updated,
+        r.removed,
+        r.unchanged,
+        r.skipped.len(),
+        r.docs,
+        r.seconds
+    );
+    for s in &r.skipped {
+        println!("  skipped {}: {}", s.location, s.reason);
+    }
+}
+
+/// Prints hits with matches in colour on a terminal, in 【】 otherwise.
+pub fn print_hits(r: &SearchResponse) {
+    let colour = std::io::stdout().is_terminal();
+    let (open, close) = if colour {
+        ("\x1b[1;33m", "\x1b[0m")
+    } else {
+        ("【", "】")
+    };
+    let plain = |html: &str| {
+        html.replace("<mark>", open)
+            .replace("</mark>", close)
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&amp;", "&")
+    };
+    println!(
+        "{} results for {} ({:.1} ms){}",
+        r.total,
+        r.expanded_query,
+        r.took_ms,
+        if r.total == 0 {
+            " — try fewer or other words"
+        } else {
+            ""
+        }
+    );
+    for (i, h) in r.hits.iter().enumerate() {
+        println!("\n{}. {}", r.offset + i + 1, plain(&h.title_html));
+        let mut meta = vec![h.kind.clone()];
+        meta.extend(h.respondent.clone());
+        meta.extend(h.date.clone());
+        meta.extend(h.proposal_no.as_ref().map(|n| format!("第{n}号")));
+        println!("   {}  [id {}]", meta.join(" · "), h.id);
+        println!("   {}", plain(&h.snippet));
+    }
+}

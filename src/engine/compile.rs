@@ -1,0 +1,181 @@
+//! Compiling a plan into tantivy queries. Matching is defined on the normalised text: a
+//! word or phrase matches a document when the document's title or body contains it
+//! (answered by the n-gram fields, so segmentation cannot lose a match). Ranking: every
+//! plain query word is a clause; a document scores a fixed `TIER` per clause it matches plus
+//! BM25 (word field preferred, whole-chunk adjacency rewarded), so documents with all the
+//! words come first, then those with most of them.
+
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, Occur, PhraseQuery, Query,
+    RegexQuery, TermQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{Score, Term};
+
+use super::Engine;
+use super::plan::{Clause, Plan};
+use super::request::MatchMode;
+use super::score_shift::ShiftQuery;
+use crate::analysis::bigram_cover;
+use crate::text::compact;
+
+/// Score given per matched query word; larger than any BM25 sum so that it orders tiers.
+pub(super) const TIER: Score = 1000.0;
+
+impl Engine {
+    /// The tantivy query for a plan.
+    pub(super) fn build(&self, plan: &Plan, mode: MatchMode) -> Box<dyn Query> {
+        let mut top: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        if !plan.tiered.is_empty() {
+            // Which words count toward "all / most of the words". A one-char word (局 of
+            // 改革局, 难 of 停车难) or a word in most documents says little alone: it ranks a
+            // document up when present but cannot make it match, unless the query has
+            // nothing else or every word is required.
+            let counts = |c: &Clause| {
+                mode == MatchMode::All
+                    || (!c.common
+                        && c.alternatives
+                            .iter()
+                            .any(|a| compact(a).chars().count() > 1))
+            };
+            let any_counts = plan.tiered.iter().any(counts);
+            let mut core: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+            for c in &plan.tiered {
+                let is_core = counts(c) || !any_counts;
+                let mut matcher = self.matcher(c);
+                if is_core {
+                    // A counted word lifts its documents by a tier (see `TIER`).
+                    matcher = Box::new(ShiftQuery::new(matcher, TIER));
+                }
+                let scored: Vec<(Occur, Box<dyn Query>)> = vec![
+                    (Occur::Should, matcher),
+                    (Occur::Should, self.word_terms(c)),
+                ];
+                let clause: Box<dyn Query> = Box::new(BooleanQuery::new(scored));
+                if is_core {
+                    core.push((Occur::Should, clause));
+                } else {
+                    top.push((Occur::Should, clause));
+                }
+            }
+            let n = core.len();
+            // All the words first, then fewer: down to a third of them, so a natural
+            // question is answered by documents holding its rarest words.
+            let minimum = match mode {
+                MatchMode::All => n,
+                MatchMode::Most => n.div_ceil(3),
+            };
+            top.push((
+                Occur::Must,
+                Box::new(BooleanQuery::with_minimum_required_clauses(core, minimum)),
+            ));
+        }
+        for c in &plan.required {
+            top.push((Occur::Must, self.matcher(c)));
+        }
+        for c in &plan.adjacency {
+            top.push((
+                Occur::Should,
+                Box::new(BoostQuery::new(self.matcher(c), 2.0)),
+            ));
+        }
+        for c in &plan.excluded {
+            top.push((Occur::MustNot, self.matcher(c)));
+        }
+        for filter in &plan.filters {
+            top.push((Occur::Must, filter.box_clone()));
+        }
+        for filter in &plan.excluded_filters {
+            top.push((Occur::MustNot, filter.box_clone()));
+        }
+        if !top.iter().any(|(o, _)| *o == Occur::Must) {
+            top.push((Occur::Must, Box::new(AllQuery)));
+        }
+        Box::new(BooleanQuery::new(top))
+    }
+
+    /// Matches documents containing any alternative in any of the clause's fields.
+    pub(super) fn matcher(&self, clause: &Clause) -> Box<dyn Query> {
+        let mut any: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for alt in &clause.alternatives {
+            let s = compact(alt);
+            for &(field, boost) in &clause.fields {
+                if let Some(q) = substring_query(field, &s) {
+                    any.push((Occur::Should, Box::new(BoostQuery::new(q, boost))));
+                }
+            }
+        }
+        if any.is_empty() {
+            return Box::new(EmptyQuery);
+        }
+        Box::new(BooleanQuery::new(any))
+    }
+
+    /// Whole-word matches in the word fields, which rank above sub-word n-gram matches.
+    pub(super) fn word_terms(&self, clause: &Clause) -> Box<dyn Query> {
+        let f = &self.fields;
+        let mut any: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for alt in clause
+            .alternatives
+            .iter()
+            .filter(|a| !a.contains(char::is_whitespace))
+        {
+            for (field, boost) in [(f.title, 3.0), (f.body, 1.5)] {
+                let term = TermQuery::new(
+                    Term::from_field_text(field, alt),
+                    IndexRecordOption::WithFreqs,
+                );
+                any.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(Box::new(term), boost)),
+                ));
+            }
+        }
+        Box::new(BooleanQuery::new(any))
+    }
+}
+
+/// The n-gram query for "field contains `s`" (`s` compacted): one char → any bigram starting
+/// with it or the final unigram; two → one bigram; more → a phrase of covering bigrams.
+fn substring_query(field: Field, s: &str) -> Option<Box<dyn Query>> {
+    let n = s.chars().count();
+    match n {
+        0 => None,
+        1 => {
+            let pattern = format!("{}.?", regex_escape(s));
+            RegexQuery::from_pattern(&pattern, field)
+                .ok()
+                .map(|q| Box::new(q) as Box<dyn Query>)
+        }
+        2 => Some(Box::new(TermQuery::new(
+            Term::from_field_text(field, s),
+            IndexRecordOption::WithFreqs,
+        ))),
+        _ => {
+            let terms = bigram_cover(s)
+                .into_iter()
+                .map(|(i, g)| (i, Term::from_field_text(field, &g)))
+                .collect();
+            Some(Box::new(PhraseQuery::new_with_offset(terms)))
+        }
+    }
+}
+
+fn regex_escape(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        if c.is_ascii_punctuation() {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Documents holding `term`, contributing nothing to the score (a filter).
+pub(crate) fn term_filter(term: Term) -> Box<dyn Query> {
+    Box::new(ConstScoreQuery::new(
+        Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+        0.0,
+    ))
+}

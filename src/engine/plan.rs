@@ -1,0 +1,468 @@
+//! The query plan: a parsed query and the request's filters turned into what to match
+//! (tiered words, required phrases and fields, exclusions, adjacency bonuses, filters).
+
+use std::ops::Bound;
+
+use tantivy::collector::Count;
+use tantivy::query::{ConstScoreQuery, Query, RangeQuery};
+use tantivy::schema::Field;
+use tantivy::{Score, Term};
+
+use super::Engine;
+use super::compile::term_filter;
+use super::query::{self, Atom, ParsedQuery, QueryField};
+use super::request::SearchRequest;
+use super::schema::date_number;
+use crate::error::Error;
+use crate::text::{compact, normalize};
+
+/// A query word in more than this fraction of documents does not count as a matched word.
+const COMMON_FRACTION: f64 = 0.3;
+
+/// Synonym variants tried per query word.
+const MAX_VARIANTS: usize = 6;
+
+/// One condition of the plan with the strings that satisfy it.
+#[derive(Debug, Clone)]
+pub(super) struct Clause {
+    /// Alternative strings (synonym variants or OR alternatives), normalised.
+    pub(super) alternatives: Vec<String>,
+    /// The fields searched (n-gram fields) with boosts.
+    pub(super) fields: Vec<(Field, Score)>,
+    pub(super) phrase: bool,
+    /// In so many documents that it cannot tell them apart (e.g. 小区 in a corpus of
+    /// housing complaints): it adds to the score but does not count as a matched word.
+    pub(super) common: bool,
+}
+
+/// A parsed query turned into what to match.
+#[derive(Debug, Default)]
+pub(super) struct Plan {
+    /// Clauses that count toward "all / most of the words".
+    pub(super) tiered: Vec<Clause>,
+    /// Clauses every hit must satisfy (phrases, field:value).
+    pub(super) required: Vec<Clause>,
+    pub(super) excluded: Vec<Clause>,
+    /// Whole query chunks whose contiguous occurrence earns a bonus.
+    pub(super) adjacency: Vec<Clause>,
+    pub(super) filters: Vec<Box<dyn Query>>,
+    /// Filters from `-kind:` / `-year:`.
+    pub(super) excluded_filters: Vec<Box<dyn Query>>,
+    pub(super) notes: Vec<String>,
+}
+
+impl Engine {
+    /// Turns the parsed query and the request's filters into a plan.
+    pub(super) fn plan(&self, parsed: &ParsedQuery, req: &SearchRequest) -> Result<Plan, Error> {
+        let f = &self.fields;
+        let text_fields = vec![(f.title_ng, 2.0), (f.body_ng, 1.0)];
+        let mut plan = Plan::default();
+        if parsed.dropped > 0 {
+            plan.notes.push(format!(
+                "{} words beyond the first {} were ignored",
+                parsed.dropped,
+                query::MAX_TERMS
+            ));
+        }
+        let syn = &self.analyzer.vocab.synonyms;
+        let variants = |s: &str| syn.variants(&normalize(s), MAX_VARIANTS);
+
+        // Words of plain chunks, with stopwords dropped unless nothing else is left.
+        let plain_words: Vec<Vec<String>> = parsed
+            .groups
+            .iter()
+            .map(|g| match g.as_slice() {
+                [
+                    Atom {
+                        field: None,
+                        phrase: false,
+                        text,
+                    },
+                ] => self.analyzer.query_words(text),
+                _ => Vec::new(),
+            })
+            .collect();
+        let stop = &self.analyzer.vocab.stopwords;
+        let has_content = plain_words.iter().flatten().any(|w| !stop.contains(w))
+            || parsed
+                .groups
+                .iter()
+                .any(|g| g.len() > 1 || g[0].phrase || g[0].field.is_some());
+
+        for (group, words) in parsed.groups.iter().zip(&plain_words) {
+            match group.as_slice() {
+                [
+                    Atom {
+                        field: None,
+                        phrase: false,
+                        text,
+                    },
+                ] => {
+                    let kept: Vec<&String> = words
+                        .iter()
+                        .filter(|w| !has_content || !stop.contains(*w))
+                        .collect();
+                    for w in &kept {
+                        self.plan_word(w, &mut plan);
+                    }
+                    let chunk = compact(text);
+                    if kept.len() > 1 && chunk.chars().count() > 1 {
+                        plan.adjacency.push(Clause {
+                            alternatives: variants(&chunk),
+                            fields: text_fields.clone(),
+                            phrase: false,
+                            common: false,
+                        });
+                    }
+                }
+                [atom] if atom.phrase && atom.field.is_none() => {
+                    plan.required.push(Clause {
+                        alternatives: vec![normalize(&atom.text)],
+                        fields: text_fields.clone(),
+                        phrase: true,
+                        common: false,
+                    });
+                }
+                [atom] if atom.field.is_some() => self.plan_field(atom, &mut plan)?,
+                alternatives => {
+                    // A OR B: one clause satisfied by any alternative (field atoms become
+                    // required conditions of their own; mixing them into OR is not supported).
+                    let mut alts = Vec::new();
+                    for atom in alternatives {
+                        if atom.field.is_some() {
+                            self.plan_field(atom, &mut plan)?;
+                        } else if atom.phrase {
+                            alts.push(normalize(&atom.text));
+                        } else {
+                            alts.extend(variants(&atom.text));
+                        }
+                    }
+                    if !alts.is_empty() {
+                        plan.tiered.push(Clause {
+                            alternatives: alts,
+                            fields: text_fields.clone(),
+                            phrase: false,
+                            common: false,
+                        });
+                    }
+                }
+            }
+        }
+        for atom in &parsed.excluded {
+            let alternatives = if atom.phrase {
+                vec![normalize(&atom.text)]
+            } else {
+                variants(&atom.text)
+            };
+            let fields = match atom.field {
+                Some(QueryField::Title) => vec![(f.title_ng, 1.0)],
+                Some(QueryField::Respondent) => vec![(f.respondent_ng, 1.0)],
+                Some(QueryField::Session) => vec![(f.session_ng, 1.0)],
+                Some(QueryField::Kind) => {
+                    plan.excluded_filters
+                        .push(term_filter(Term::from_field_text(f.kind, atom.text.trim())));
+                    continue;
+                }
+                Some(QueryField::Year) => {
+                    let year = parse_year(&atom.text)?;
+                    plan.excluded_filters
+                        .push(term_filter(Term::from_field_u64(f.year, year as u64)));
+                    continue;
+                }
+                None => text_fields.clone(),
+            };
+            plan.excluded.push(Clause {
+                alternatives,
+                fields,
+                phrase: atom.phrase,
+                common: false,
+            });
+        }
+        self.plan_filters(req, &mut plan)?;
+        Ok(plan)
+    }
+
+    fn plan_field(&self, atom: &Atom, plan: &mut Plan) -> Result<(), Error> {
+        let f = &self.fields;
+        let syn = &self.analyzer.vocab.synonyms;
+        let alternatives = if atom.phrase {
+            vec![normalize(&atom.text)]
+        } else {
+            syn.variants(&normalize(&atom.text), MAX_VARIANTS)
+        };
+        let field = match atom.field.expect("a field atom") {
+            QueryField::Title => f.title_ng,
+            QueryField::Respondent => f.respondent_ng,
+            QueryField::Session => f.session_ng,
+            QueryField::Kind => {
+                plan.filters
+                    .push(term_filter(Term::from_field_text(f.kind, atom.text.trim())));
+                return Ok(());
+            }
+            QueryField::Year => {
+                let year = parse_year(&atom.text)?;
+                plan.filters
+                    .push(term_filter(Term::from_field_u64(f.year, year as u64)));
+                return Ok(());
+            }
+        };
+        plan.required.push(Clause {
+            alternatives,
+            fields: vec![(field, 2.0)],
+            phrase: atom.phrase,
+            common: false,
+        });
+        Ok(())
+    }
+
+    /// Adds the clause for one query word. A word of three or more chars that no document
+    /// contains (物业纠纷) is replaced by its dictionary sub-words (物业, 纠纷), so a query is
+    /// not lost to one compound the archive happens to phrase differently.
+    fn plan_word(&self, word: &str, plan: &mut Plan) {
+        let f = &self.fields;
+        let text_fields = vec![(f.title_ng, 2.0), (f.body_ng, 1.0)];
+        let searcher = self.reader.searcher();
+        let mut alternatives = self
+            .analyzer
+            .vocab
+            .synonyms
+            .variants(&normalize(word), MAX_VARIANTS);
+        // Dates are written both ways: 2024年6月 and 二〇二四年六月.
+        if let Some(other) = crate::text::date::date_numeral_variant(&normalize(word)) {
+            alternatives.push(other);
+        }
+        let clause = Clause {
+            alternatives,
+            fields: text_fields.clone(),
+            phrase: false,
+            common: false,
+        };
+        // How many documents hold the word as a token: cheap, enough to tell a word that is
+        // everywhere, and proof that some document contains it.
+        let df = clause
+            .alternatives
+            .iter()
+            .map(|a| self.body_doc_freq(&searcher, a))
+            .max()
+            .unwrap_or(0);
+        // Only a word no document holds as a token can be missing altogether; only then is
+        // the (costlier) substring count run.
+        if df == 0
+            && word.chars().count() >= 3
+            && searcher
+                .search(self.matcher(&clause).as_ref(), &Count)
+                .unwrap_or(1)
+                == 0
+        {
+            let parts = sub_words(&self.analyzer.jieba, word);
+            if !parts.is_empty() {
+                plan.notes.push(format!(
+                    "no document contains {word}; searched for {} instead",
+                    parts.join(" ")
+                ));
+                for part in parts {
+                    self.plan_word(&part, plan);
+                }
+                return;
+            }
+        }
+        let docs = searcher.num_docs().max(1) as f64;
+        let common = docs >= 50.0 && df as f64 / docs > COMMON_FRACTION;
+        plan.tiered.push(Clause { common, ..clause });
+    }
+
+    fn plan_filters(&self, req: &SearchRequest, plan: &mut Plan) -> Result<(), Error> {
+        let f = &self.fields;
+        let nonempty = |s: &Option<String>| {
+            s.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        };
+        if let Some(kind) = nonempty(&req.kind) {
+            plan.filters
+                .push(term_filter(Term::from_field_text(f.kind, &kind)));
+        }
+        if let Some(r) = nonempty(&req.respondent) {
+            plan.filters
+                .push(term_filter(Term::from_field_text(f.respondent, &r)));
+        }
+        if let Some(s) = nonempty(&req.session) {
+            plan.filters
+                .push(term_filter(Term::from_field_text(f.session, &s)));
+        }
+        if let Some(year) = req.year {
+            if !(1900..=2100).contains(&year) {
+                return Err(Error::bad(
+                    "bad_year",
+                    format!("year {year} is out of range 1900–2100"),
+                ));
+            }
+            plan.filters
+                .push(term_filter(Term::from_field_u64(f.year, year as u64)));
+        }
+        let from = nonempty(&req.from)
+            .map(|d| parse_date_bound(&d, false))
+            .transpose()?;
+        let to = nonempty(&req.to)
+            .map(|d| parse_date_bound(&d, true))
+            .transpose()?;
+        if from.is_some() || to.is_some() {
+            if let (Some(a), Some(b)) = (from, to)
+                && a > b
+            {
+                return Err(Error::bad("bad_date", "from is after to"));
+            }
+            let lower = from.map_or(Bound::Excluded(Term::from_field_i64(f.date, 0)), |d| {
+                Bound::Included(Term::from_field_i64(f.date, d))
+            });
+            let upper = to.map_or(Bound::Unbounded, |d| {
+                Bound::Included(Term::from_field_i64(f.date, d))
+            });
+            plan.filters.push(Box::new(ConstScoreQuery::new(
+                Box::new(RangeQuery::new(lower, upper)),
+                0.0,
+            )));
+        }
+        Ok(())
+    }
+}
+
+impl Plan {
+    pub(super) fn is_empty(&self) -> bool {
+        self.tiered.is_empty() && self.required.is_empty()
+    }
+
+    /// True when every document matches: no query words and no filters.
+    pub(super) fn matches_everything(&self) -> bool {
+        self.is_empty()
+            && self.excluded.is_empty()
+            && self.adjacency.is_empty()
+            && self.filters.is_empty()
+            && self.excluded_filters.is_empty()
+    }
+
+    /// Strings a hit may contain because of the query, for highlighting.
+    pub(super) fn positive_strings(&self) -> impl Iterator<Item = &str> {
+        self.tiered
+            .iter()
+            .chain(&self.required)
+            .chain(&self.adjacency)
+            .flat_map(|c| c.alternatives.iter().map(String::as_str))
+    }
+
+    /// The plan in query syntax, with synonym expansions spelled out.
+    pub(super) fn describe(&self) -> String {
+        let show = |c: &Clause| {
+            let alts: Vec<String> = c
+                .alternatives
+                .iter()
+                .map(|a| {
+                    if c.phrase {
+                        format!("\"{a}\"")
+                    } else {
+                        a.clone()
+                    }
+                })
+                .collect();
+            if alts.len() > 1 {
+                format!("({})", alts.join(" OR "))
+            } else {
+                alts.join("")
+            }
+        };
+        let mut parts: Vec<String> = self.tiered.iter().chain(&self.required).map(show).collect();
+        parts.extend(self.excluded.iter().map(|c| format!("-{}", show(c))));
+        parts.join(" ")
+    }
+}
+
+fn parse_year(s: &str) -> Result<u32, Error> {
+    s.trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|y| (1900..=2100).contains(y))
+        .ok_or_else(|| {
+            Error::bad(
+                "bad_query",
+                format!("year:{s} is not a year between 1900 and 2100"),
+            )
+        })
+}
+
+/// Parses `YYYY`, `YYYY-MM` or `YYYY-MM-DD` (also with `/` or `.`) into yyyymmdd; a partial
+/// date stands for its first day, or its last when `end` is set.
+pub fn parse_date_bound(s: &str, end: bool) -> Result<i64, Error> {
+    let bad = || {
+        Error::bad(
+            "bad_date",
+            format!("{s:?} is not a date: use YYYY, YYYY-MM or YYYY-MM-DD"),
+        )
+    };
+    let parts: Vec<&str> = s.trim().split(['-', '/', '.']).collect();
+    let num = |p: &str| p.parse::<u32>().map_err(|_| bad());
+    let year = num(parts[0])?;
+    if !(1900..=2100).contains(&year) || parts.len() > 3 {
+        return Err(bad());
+    }
+    let month = match parts.get(1) {
+        Some(m) => num(m)?,
+        None => {
+            if end {
+                12
+            } else {
+                1
+            }
+        }
+    };
+    if !(1..=12).contains(&month) {
+        return Err(bad());
+    }
+    let last_day = days_in_month(year, month);
+    let day = match parts.get(2) {
+        Some(d) => num(d)?,
+        None => {
+            if end {
+                last_day
+            } else {
+                1
+            }
+        }
+    };
+    if !(1..=last_day).contains(&day) {
+        return Err(bad());
+    }
+    date_number(&format!("{year:04}{month:02}{day:02}")).ok_or_else(bad)
+}
+
+fn days_in_month(year: u32, month: u32) -> u32 {
+    match month {
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Non-overlapping dictionary sub-words covering as much of `word` as possible, longest
+/// first from the left (from jieba's search mode, which lists the 2- and 3-char words inside
+/// a longer one).
+fn sub_words(jieba: &jieba_rs::Jieba, word: &str) -> Vec<String> {
+    let n = word.chars().count();
+    let mut candidates: Vec<(usize, usize, String)> = jieba
+        .cut_for_search(word, false)
+        .into_iter()
+        .filter(|t| t.end - t.start >= 2 && t.end - t.start < n)
+        .map(|t| (t.start, t.end, t.word.to_string()))
+        .collect();
+    candidates.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+    let mut out = Vec::new();
+    let mut covered = 0;
+    for (start, end, w) in candidates {
+        if start >= covered {
+            out.push(w);
+            covered = end;
+        }
+    }
+    out
+}

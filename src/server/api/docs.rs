@@ -1,0 +1,190 @@
+//! `GET/PUT/DELETE /api/docs/{id}`: one document, and the writes (behind the admin key).
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use subtle::ConstantTimeEq;
+use utoipa::ToSchema;
+
+use super::MAX_ID_BYTES;
+use crate::error::Error;
+use crate::ingest::{self, Letter};
+use crate::server::error::{ApiBytes, ApiError, ApiPath, ErrorBody};
+use crate::server::{AppState, blocking};
+
+/// Rejects ids no document can have, before touching the index.
+pub fn check_id(id: &str) -> Result<(), ApiError> {
+    if id.is_empty() || id.len() > MAX_ID_BYTES || id.chars().any(char::is_control) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_id",
+            format!("a document id is 1–{MAX_ID_BYTES} bytes without control characters"),
+        ));
+    }
+    Ok(())
+}
+
+/// One document: all fields and the cleaned text.
+#[utoipa::path(get, path = "/api/docs/{id}", params(("id" = String, Path, description = "Document id (URL-encoded)")),
+    responses((status = 200, body = Letter), (status = 404, body = ErrorBody)))]
+pub async fn get_doc(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<Letter>, ApiError> {
+    check_id(&id)?;
+    let letter = blocking(&state, move |s| {
+        s.engine.get(&id)?.ok_or(Error::NotFound(id))
+    })
+    .await?;
+    Ok(Json(letter))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WriteResult {
+    pub id: String,
+    /// `indexed` or `deleted`.
+    pub status: &'static str,
+}
+
+/// Checks the bearer key in constant time: 403 when the server has no key (read-only),
+/// 401 when the request's key is missing or wrong.
+fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
+    let Some(expected) = state.options.admin_key.as_deref() else {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "read_only",
+            "this server has no admin key configured, so it is read-only",
+        ));
+    };
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    if bool::from(given.as_bytes().ct_eq(expected.as_bytes())) {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "writes need Authorization: Bearer <admin key>",
+        ))
+    }
+}
+
+/// Adds or replaces a document: a JSON document (fields as in the corpus JSONL; missing ones
+/// are extracted from the text) or a `text/plain` letter. Needs the admin key.
+#[utoipa::path(put, path = "/api/docs/{id}", params(("id" = String, Path, description = "Document id")),
+    request_body(content = String, description = "A JSON document, or the letter as text/plain", content_type = "application/json"),
+    responses((status = 200, body = WriteResult), (status = 201, body = WriteResult), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn put_doc(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+    headers: HeaderMap,
+    ApiBytes(body): ApiBytes,
+) -> Result<Response, ApiError> {
+    authorize(&state, &headers)?;
+    check_id(&id)?;
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    // Letters as departments publish them: PDF and Word files, read like corpus files.
+    const BINARY_TYPES: [&str; 2] = [
+        "application/pdf",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ];
+    if BINARY_TYPES.iter().any(|t| content_type.starts_with(t)) {
+        let letter = ingest::letter_from_bytes(&id, &body, &content_type, None)
+            .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_document", e.to_string()))?;
+        return store(&state, letter).await;
+    }
+    let text = std::str::from_utf8(&body).map_err(|_| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_body",
+            "the body is not valid UTF-8",
+        )
+    })?;
+    let bad = |e: ingest::IngestError| {
+        ApiError::new(StatusCode::BAD_REQUEST, "bad_document", e.to_string())
+    };
+    let letter = if content_type.starts_with("application/json") {
+        let mut value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_body",
+                format!("invalid JSON: {e}"),
+            )
+        })?;
+        let object = value.as_object_mut().ok_or_else(|| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_body",
+                "the body must be a JSON object",
+            )
+        })?;
+        object.insert("id".into(), serde_json::Value::String(id.clone()));
+        ingest::letter_from_json(&value).map_err(bad)?
+    } else if content_type.starts_with("text/plain") {
+        ingest::letter_from_text(&id, text, None).map_err(bad)?
+    } else {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "bad_content_type",
+            "send application/json or text/plain",
+        ));
+    };
+    store(&state, letter).await
+}
+
+/// Writes a letter: 201 when it is new, 200 when it replaced one.
+async fn store(state: &AppState, letter: Letter) -> Result<Response, ApiError> {
+    let id = letter.id.clone();
+    let created = blocking(state, move |s| {
+        let existed = s.engine.get(&letter.id)?.is_some();
+        s.engine.put(&letter)?;
+        Ok(!existed)
+    })
+    .await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((
+        status,
+        Json(WriteResult {
+            id,
+            status: "indexed",
+        }),
+    )
+        .into_response())
+}
+
+/// Deletes a document. Needs the admin key.
+#[utoipa::path(delete, path = "/api/docs/{id}", params(("id" = String, Path, description = "Document id")),
+    responses((status = 200, body = WriteResult), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn delete_doc(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+    headers: HeaderMap,
+) -> Result<Json<WriteResult>, ApiError> {
+    authorize(&state, &headers)?;
+    check_id(&id)?;
+    let target = id.clone();
+    let deleted = blocking(&state, move |s| s.engine.delete(&target)).await?;
+    if !deleted {
+        return Err(Error::NotFound(id).into());
+    }
+    Ok(Json(WriteResult {
+        id,
+        status: "deleted",
+    }))
+}

@@ -1,0 +1,91 @@
+//! The JSON API: one file per resource, and the OpenAPI description generated from the
+//! handlers' annotations.
+
+mod docs;
+mod health;
+mod search;
+mod similar;
+mod suggest;
+
+use axum::Json;
+use axum::Router;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use utoipa::OpenApi;
+
+use super::AppState;
+use super::error::ErrorBody;
+use crate::engine::suggest::Suggestion;
+use crate::engine::{SearchRequest, SearchResponse, SimilarRequest, SimilarResponse};
+use crate::ingest::Letter;
+
+pub use docs::check_id;
+
+/// Longest accepted document id, in bytes.
+pub const MAX_ID_BYTES: usize = 200;
+
+/// Routes that only read: these get CORS when origins are configured.
+pub fn read_routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/api/search",
+            get(search::search_get).post(search::search_post),
+        )
+        .route("/api/docs/{id}/similar", get(similar::similar_by_id))
+        .route("/api/similar", post(similar::similar_by_text))
+        .route("/api/suggest", get(suggest::suggest))
+        .route("/health", get(health::health))
+        .route("/metrics", get(health::metrics))
+        .route("/api/openapi.json", get(openapi_json))
+}
+
+/// Routes that write, and the document route whose GET is a read: writes never get CORS,
+/// so a page on another origin can read but never write.
+pub fn write_routes() -> Router<AppState> {
+    Router::new().route(
+        "/api/docs/{id}",
+        get(docs::get_doc)
+            .put(docs::put_doc)
+            .delete(docs::delete_doc),
+    )
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "reply-search",
+        description = "Search over Chinese government reply letters (建议/提案答复)."
+    ),
+    paths(
+        search::search_get,
+        search::search_post,
+        docs::get_doc,
+        similar::similar_by_id,
+        similar::similar_by_text,
+        suggest::suggest,
+        docs::put_doc,
+        docs::delete_doc,
+        health::health,
+        health::metrics,
+        openapi_json
+    ),
+    components(schemas(
+        SearchRequest,
+        SearchResponse,
+        SimilarRequest,
+        SimilarResponse,
+        suggest::SuggestResponse,
+        Suggestion,
+        Letter,
+        health::Health,
+        docs::WriteResult,
+        ErrorBody
+    ))
+)]
+pub struct ApiDoc;
+
+/// This API's OpenAPI 3 description.
+#[utoipa::path(get, path = "/api/openapi.json", responses((status = 200, description = "OpenAPI document")))]
+pub async fn openapi_json() -> impl IntoResponse {
+    Json(ApiDoc::openapi())
+}

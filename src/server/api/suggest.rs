@@ -1,0 +1,57 @@
+//! `GET /api/suggest`: completions for the search box.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::engine::suggest::{MAX_SUGGESTIONS, Suggestion};
+use crate::server::error::{ApiError, ApiQuery, ErrorBody};
+use crate::server::{AppState, bounded};
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SuggestParams {
+    /// What has been typed so far.
+    q: Option<String>,
+    /// Suggestions to return, 1–20 (default 8).
+    limit: Option<usize>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SuggestResponse {
+    pub query: String,
+    pub suggestions: Vec<Suggestion>,
+}
+
+/// Completions for a prefix, for the search box.
+#[utoipa::path(get, path = "/api/suggest", params(SuggestParams),
+    responses((status = 200, body = SuggestResponse), (status = 400, body = ErrorBody)))]
+pub async fn suggest(
+    State(state): State<AppState>,
+    ApiQuery(p): ApiQuery<SuggestParams>,
+) -> Result<Json<SuggestResponse>, ApiError> {
+    let limit = p.limit.unwrap_or(8);
+    if !(1..=MAX_SUGGESTIONS).contains(&limit) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_limit",
+            format!("limit must be between 1 and {MAX_SUGGESTIONS}"),
+        ));
+    }
+    let q = p.q.unwrap_or_default();
+    if q.chars().count() > crate::engine::query::MAX_QUERY_CHARS {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_query",
+            "q is too long",
+        ));
+    }
+    let prefix = q.clone();
+    let suggestions = bounded(&state, move |s| Ok(s.suggester()?.suggest(&prefix, limit))).await?;
+    Ok(Json(SuggestResponse {
+        query: q,
+        suggestions,
+    }))
+}

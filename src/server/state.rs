@@ -1,0 +1,119 @@
+//! The state every handler shares: the engine, the options, metrics, the bound on CPU work
+//! in flight, and the suggester of the current index generation.
+
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use axum::http::StatusCode;
+
+use super::error::ApiError;
+use super::metrics::Metrics;
+use crate::engine::Engine;
+use crate::engine::suggest::Suggester;
+use crate::error::Error;
+
+/// Settings of a running server.
+#[derive(Clone, Debug, Default)]
+pub struct ServerOptions {
+    /// Bearer key that enables writes; `None` makes the server read-only.
+    pub admin_key: Option<String>,
+    /// Origins allowed to call the read endpoints from a browser (`*` for any).
+    pub cors_origins: Vec<String>,
+    /// Searches computed at once; more wait briefly, then get 503 + Retry-After.
+    pub max_concurrent_searches: usize,
+}
+
+/// State shared by all handlers.
+pub struct Shared {
+    pub engine: Engine,
+    pub options: ServerOptions,
+    pub metrics: Metrics,
+    /// Bounds CPU work in flight so a flood of searches sheds load instead of queueing
+    /// without limit.
+    pub search_slots: tokio::sync::Semaphore,
+    /// Suggestion candidates, rebuilt when the index changes; the mutex keeps concurrent
+    /// requests from rebuilding it at once.
+    suggester: RwLock<Option<Arc<Suggester>>>,
+    suggester_build: Mutex<()>,
+    pub started: Instant,
+}
+
+pub type AppState = Arc<Shared>;
+
+impl Shared {
+    pub fn new(engine: Engine, mut options: ServerOptions) -> AppState {
+        if options.max_concurrent_searches == 0 {
+            options.max_concurrent_searches =
+                4 * std::thread::available_parallelism().map_or(2, |n| n.get());
+        }
+        options.admin_key = options.admin_key.filter(|k| !k.trim().is_empty());
+        Arc::new(Shared {
+            search_slots: tokio::sync::Semaphore::new(options.max_concurrent_searches),
+            engine,
+            options,
+            metrics: Metrics::default(),
+            suggester: RwLock::new(None),
+            suggester_build: Mutex::new(()),
+            started: Instant::now(),
+        })
+    }
+
+    /// The suggester for the current index generation (blocking: call off the async threads).
+    pub fn suggester(&self) -> Result<Arc<Suggester>, Error> {
+        let generation = self.engine.reader.searcher().generation().generation_id();
+        let current = |s: &RwLock<Option<Arc<Suggester>>>| {
+            s.read()
+                .unwrap_or_else(|p| p.into_inner())
+                .as_ref()
+                .filter(|s| s.generation == generation)
+                .cloned()
+        };
+        if let Some(s) = current(&self.suggester) {
+            return Ok(s);
+        }
+        let _building = self
+            .suggester_build
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if let Some(s) = current(&self.suggester) {
+            return Ok(s);
+        }
+        let built = Arc::new(Suggester::build(&self.engine)?);
+        *self.suggester.write().unwrap_or_else(|p| p.into_inner()) = Some(built.clone());
+        Ok(built)
+    }
+}
+
+/// Runs CPU-bound engine work on the blocking pool.
+pub async fn blocking<T: Send + 'static>(
+    state: &AppState,
+    work: impl FnOnce(&Shared) -> Result<T, Error> + Send + 'static,
+) -> Result<T, ApiError> {
+    let state = state.clone();
+    match tokio::task::spawn_blocking(move || work(&state)).await {
+        Ok(result) => result.map_err(ApiError::from),
+        Err(e) => Err(Error::Internal(format!("worker failed: {e}")).into()),
+    }
+}
+
+/// Runs a search-like task under the concurrency bound: waits up to a second for a slot,
+/// then sheds the request with 503 + Retry-After.
+pub async fn bounded<T: Send + 'static>(
+    state: &AppState,
+    work: impl FnOnce(&Shared) -> Result<T, Error> + Send + 'static,
+) -> Result<T, ApiError> {
+    let permit = tokio::time::timeout(Duration::from_secs(1), state.search_slots.acquire())
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                "the server is busy; retry in a moment",
+            )
+        })?;
+    let result = blocking(state, work).await;
+    drop(permit);
+    result
+}
