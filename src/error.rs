@@ -4,11 +4,115 @@
 
 use std::path::Path;
 
+/// Every error a caller can see, in one table: its stable machine name (the JSON `code`),
+/// the HTTP status it is answered with, and the Chinese explanation the pages show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Code {
+    BadQuery,
+    BadLimit,
+    BadOffset,
+    BadFacet,
+    BadYear,
+    BadDate,
+    BadId,
+    BadParameter,
+    BadPath,
+    BadBody,
+    BadDocument,
+    BadContentType,
+    BadFile,
+    BadAddr,
+    Usage,
+    NoCorpus,
+    EmptyText,
+    NotFound,
+    NoRoute,
+    MethodNotAllowed,
+    Unauthorized,
+    ReadOnly,
+    Busy,
+    Internal,
+}
+
+impl Code {
+    /// (name, HTTP status, Chinese explanation).
+    const fn row(self) -> (&'static str, u16, &'static str) {
+        use Code::*;
+        match self {
+            BadQuery => (
+                "bad_query",
+                400,
+                "查询无法处理：可能过长（最多 1000 字），请精简关键词。",
+            ),
+            BadLimit => ("bad_limit", 400, "每页条数超出范围。"),
+            BadOffset => ("bad_offset", 400, "页码过大：请缩小检索范围。"),
+            BadFacet => (
+                "bad_facet",
+                400,
+                "分面名称无效：可选 respondent、year、kind、session。",
+            ),
+            BadYear => (
+                "bad_year",
+                400,
+                "年份超出范围：请填写 1900–2100 之间的年份。",
+            ),
+            BadDate => (
+                "bad_date",
+                400,
+                "日期格式不正确：请使用 YYYY、YYYY-MM 或 YYYY-MM-DD，且起始日期不能晚于截止日期。",
+            ),
+            BadId => (
+                "bad_id",
+                400,
+                "文档编号无效：编号不能为空、过长或包含控制字符。",
+            ),
+            BadParameter => ("bad_parameter", 400, "请求参数无效，请检查检索条件。"),
+            BadPath => ("bad_path", 400, "网址无效。"),
+            BadBody => ("bad_body", 400, "请求内容无法解析。"),
+            BadDocument => ("bad_document", 400, "文档无法读取或缺少必要内容。"),
+            BadContentType => ("bad_content_type", 415, "不支持的内容类型。"),
+            BadFile => ("bad_file", 400, "文件无法读取。"),
+            BadAddr => ("bad_addr", 400, "无法在该地址上监听。"),
+            Usage => ("usage", 400, "用法有误。"),
+            NoCorpus => ("no_corpus", 400, "语料文件夹不存在。"),
+            EmptyText => ("empty_text", 400, "请先粘贴建议或提案的文本。"),
+            NotFound => ("not_found", 404, "未找到该文档。"),
+            NoRoute => ("no_route", 404, "页面不存在。"),
+            MethodNotAllowed => ("method_not_allowed", 405, "不支持该请求方法。"),
+            Unauthorized => ("unauthorized", 401, "需要管理密钥。"),
+            ReadOnly => ("read_only", 403, "本服务为只读。"),
+            Busy => ("busy", 503, "服务器繁忙，请稍后重试。"),
+            Internal => ("internal", 500, "服务器内部出错，已记录，请稍后重试。"),
+        }
+    }
+
+    /// Stable machine-readable name, e.g. `bad_query`.
+    pub const fn name(self) -> &'static str {
+        self.row().0
+    }
+
+    /// The HTTP status this error is answered with.
+    pub const fn http_status(self) -> u16 {
+        self.row().1
+    }
+
+    /// What went wrong, in Chinese, for the pages.
+    pub const fn message_zh(self) -> &'static str {
+        self.row().2
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// The request or query cannot be answered as given; `code` is a stable machine name.
+    /// The request or query cannot be answered as given.
     #[error("{message}")]
-    BadInput { code: &'static str, message: String },
+    BadInput { code: Code, message: String },
     #[error("no document with id {0:?}")]
     NotFound(String),
     #[error(
@@ -27,7 +131,7 @@ pub enum Error {
 }
 
 impl Error {
-    pub fn bad(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn bad(code: Code, message: impl Into<String>) -> Self {
         Error::BadInput {
             code,
             message: message.into(),

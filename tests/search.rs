@@ -61,8 +61,8 @@ fn futian_letter_comes_first_with_every_field() {
     assert_eq!(hit.respondent.as_deref(), Some("福田区发展和改革局"));
     assert_eq!(hit.date.as_deref(), Some("2024-06-12"));
     assert!(
-        hit.snippet.contains("<mark>新质生产力</mark>"),
-        "{}",
+        hit.snippet.to_html().contains("<mark>新质生产力</mark>"),
+        "{:?}",
         hit.snippet
     );
     let letter = shared_engine().get(FUTIAN).unwrap().unwrap();

@@ -65,7 +65,7 @@ fn a_lightly_edited_copy_of_a_real_letter_is_found_first_as_a_near_duplicate() {
         .expect("marked as a near-duplicate");
     assert!(d.similarity >= 0.8, "{d:?}");
     assert!(d.passages[0].chars().count() >= 40, "{:?}", d.passages);
-    assert!(first.snippet.contains("<mark>"));
+    assert!(!first.snippet.marks.is_empty());
     // Letters on the same topic that do not repeat the text are not marked.
     assert!(
         r.hits[1..]

@@ -12,7 +12,8 @@ use reply_search::analysis::{Analyzer, Vocab};
 use reply_search::engine::{
     Engine, FacetField, MatchMode, SearchRequest, SimilarRequest, SortOrder, SyncReport,
 };
-use reply_search::error::Error;
+use reply_search::error::{Code, Error};
+use reply_search::server::api::{SearchBody, SimilarBody};
 
 pub use args::Cli;
 use args::{Command, MatchArg, Paths, ServeArgs, SortArg};
@@ -83,9 +84,10 @@ pub fn run(cli: Cli) -> Result<(), Error> {
             };
             let response = engine.search(&request)?;
             if json {
+                let body = SearchBody::from(response);
                 println!(
                     "{}",
-                    serde_json::to_string_pretty(&response).expect("response serialises")
+                    serde_json::to_string_pretty(&body).expect("response serialises")
                 );
             } else {
                 print_hits(&response);
@@ -112,19 +114,29 @@ pub fn run(cli: Cli) -> Result<(), Error> {
                     engine.similar_to_text(&request)?
                 }
                 (_, _, Some(path)) => {
-                    let bytes = std::fs::read(&path)
-                        .map_err(|e| Error::bad("bad_file", format!("{}: {e}", path.display())))?;
+                    let bytes = std::fs::read(&path).map_err(|e| {
+                        Error::bad(Code::BadFile, format!("{}: {e}", path.display()))
+                    })?;
                     request.text = String::from_utf8(bytes).map_err(|_| {
-                        Error::bad("bad_file", format!("{} is not UTF-8 text", path.display()))
+                        Error::bad(
+                            Code::BadFile,
+                            format!("{} is not UTF-8 text", path.display()),
+                        )
                     })?;
                     engine.similar_to_text(&request)?
                 }
-                _ => return Err(Error::bad("usage", "give one of --id, --text or --file")),
+                _ => {
+                    return Err(Error::bad(
+                        Code::Usage,
+                        "give one of --id, --text or --file",
+                    ));
+                }
             };
             if json {
+                let body = SimilarBody::from(response);
                 println!(
                     "{}",
-                    serde_json::to_string_pretty(&response).expect("response serialises")
+                    serde_json::to_string_pretty(&body).expect("response serialises")
                 );
             } else {
                 println!("distinctive words: {}", response.terms.join(" "));
@@ -203,7 +215,7 @@ fn open_built(paths: &Paths) -> Result<Engine, Error> {
 fn sync(engine: &Engine, corpus: &Path) -> Result<SyncReport, Error> {
     if !corpus.is_dir() {
         return Err(Error::bad(
-            "no_corpus",
+            Code::NoCorpus,
             format!("corpus folder {} does not exist", corpus.display()),
         ));
     }
@@ -252,7 +264,7 @@ fn serve(args: ServeArgs) -> Result<(), Error> {
     if args.watch {
         if !args.paths.corpus.is_dir() {
             return Err(Error::bad(
-                "no_corpus",
+                Code::NoCorpus,
                 format!(
                     "--watch needs a corpus folder; {} does not exist",
                     args.paths.corpus.display()
@@ -271,7 +283,12 @@ fn serve(args: ServeArgs) -> Result<(), Error> {
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(&args.addr)
             .await
-            .map_err(|e| Error::bad("bad_addr", format!("cannot listen on {}: {e}", args.addr)))?;
+            .map_err(|e| {
+                Error::bad(
+                    Code::BadAddr,
+                    format!("cannot listen on {}: {e}", args.addr),
+                )
+            })?;
         let local = listener
             .local_addr()
             .map_err(|e| Error::Internal(e.to_string()))?;

@@ -28,15 +28,6 @@ pub fn print_hits(r: &SearchResponse) {
     } else {
         ("【", "】")
     };
-    let plain = |html: &str| {
-        html.replace("<mark>", open)
-            .replace("</mark>", close)
-            .replace("&lt;", "<")
-            .replace("&gt;", ">")
-            .replace("&quot;", "\"")
-            .replace("&#39;", "'")
-            .replace("&amp;", "&")
-    };
     println!(
         "{} results for {} ({:.1} ms){}",
         r.total,
@@ -49,12 +40,12 @@ pub fn print_hits(r: &SearchResponse) {
         }
     );
     for (i, h) in r.hits.iter().enumerate() {
-        println!("\n{}. {}", r.offset + i + 1, plain(&h.title_html));
+        println!("\n{}. {}", r.offset + i + 1, h.title.render(open, close));
         let mut meta = vec![h.kind.clone()];
         meta.extend(h.respondent.clone());
         meta.extend(h.date.clone());
         meta.extend(h.proposal_no.as_ref().map(|n| format!("第{n}号")));
         println!("   {}  [id {}]", meta.join(" · "), h.id);
-        println!("   {}", plain(&h.snippet));
+        println!("   {}", h.snippet.render(open, close));
     }
 }

@@ -2,7 +2,8 @@
 //! normalised text without whitespace. Matches are found in that form and mapped back to
 //! byte ranges of the original text char by char, so a `<mark>` always covers whole
 //! characters and exactly the text that matched (including a full-width or traditional
-//! form of what the user typed). Everything outside our `<mark>` tags is HTML-escaped.
+//! form of what the user typed). The results are data (`Highlighted`: text and match
+//! ranges); `to_html` escapes everything outside the `<mark>` tags it adds.
 
 use std::ops::Range;
 
@@ -102,15 +103,90 @@ pub fn match_ranges(text: &str, needles: &[String]) -> Vec<Range<usize>> {
     )
 }
 
+/// A passage of a text with the byte ranges that matched: what a hit shows. The engine
+/// returns it as data; the edges render it (`to_html` for the API and the pages, `render`
+/// with other markers for a terminal).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Highlighted {
+    /// The passage, as written (never folded).
+    pub text: String,
+    /// Byte ranges of `text` that matched, sorted and disjoint; each covers whole chars.
+    pub marks: Vec<Range<usize>>,
+    /// Text was cut before the passage (render `…`).
+    pub cut_before: bool,
+    /// Text was cut after the passage.
+    pub cut_after: bool,
+}
+
+impl Highlighted {
+    /// True when there is no text to show.
+    pub fn is_empty(&self) -> bool {
+        self.text.is_empty()
+    }
+
+    /// The passage as (text, matched) pieces in order, for templates.
+    pub fn pieces(&self) -> Vec<(&str, bool)> {
+        let mut out = Vec::with_capacity(self.marks.len() * 2 + 1);
+        let mut at = 0;
+        for m in &self.marks {
+            if m.start > at {
+                out.push((&self.text[at..m.start], false));
+            }
+            out.push((&self.text[m.clone()], true));
+            at = m.end;
+        }
+        if at < self.text.len() {
+            out.push((&self.text[at..], false));
+        }
+        out
+    }
+
+    /// Escaped HTML in which only `<mark>` and `</mark>` are markup, with `…` where the text
+    /// was cut.
+    pub fn to_html(&self) -> String {
+        let mut out = String::with_capacity(self.text.len() + self.marks.len() * 13 + 8);
+        self.write(&mut out, "<mark>", "</mark>", true);
+        out
+    }
+
+    /// Plain text with each match between `open` and `close` (e.g. 【】 or terminal colours).
+    pub fn render(&self, open: &str, close: &str) -> String {
+        let mut out = String::with_capacity(self.text.len() + 16);
+        self.write(&mut out, open, close, false);
+        out
+    }
+
+    fn write(&self, out: &mut String, open: &str, close: &str, html: bool) {
+        if self.cut_before {
+            out.push('…');
+        }
+        for (piece, matched) in self.pieces() {
+            if matched {
+                out.push_str(open);
+            }
+            if html {
+                escape_into(out, piece);
+            } else {
+                out.push_str(piece);
+            }
+            if matched {
+                out.push_str(close);
+            }
+        }
+        if self.cut_after {
+            out.push('…');
+        }
+    }
+}
+
 /// Escapes text for HTML element content and quoted attribute values.
 pub fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / 8);
-    escape_into(&mut out, text, false);
+    escape_into(&mut out, text);
     out
 }
 
-/// Escapes `text` into `out`; in snippets line breaks become spaces.
-fn escape_into(out: &mut String, text: &str, breaks_as_spaces: bool) {
+fn escape_into(out: &mut String, text: &str) {
     for c in text.chars() {
         match c {
             '&' => out.push_str("&amp;"),
@@ -118,37 +194,48 @@ fn escape_into(out: &mut String, text: &str, breaks_as_spaces: bool) {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
-            '\n' | '\r' if breaks_as_spaces => out.push(' '),
             c => out.push(c),
         }
     }
 }
 
-fn push_escaped(out: &mut String, text: &str) {
-    escape_into(out, text, true);
-}
-
-/// `text[window]` as escaped HTML with the given ranges (inside the window) in `<mark>`.
-fn render(text: &str, window: Range<usize>, marks: &[Range<usize>]) -> String {
-    let mut out = String::with_capacity(window.len() + marks.len() * 13);
-    let mut at = window.start;
-    for m in marks
+/// `text[window]` with the given ranges (inside the window) shifted into it; line breaks
+/// become spaces, as a one-line passage shows them (one byte for one, so ranges hold).
+fn passage(
+    text: &str,
+    window: Range<usize>,
+    marks: &[Range<usize>],
+) -> (String, Vec<Range<usize>>) {
+    let piece: String = text[window.clone()]
+        .chars()
+        .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
+        .collect();
+    let marks = marks
         .iter()
         .filter(|m| m.start >= window.start && m.end <= window.end)
-    {
-        push_escaped(&mut out, &text[at..m.start]);
-        out.push_str("<mark>");
-        push_escaped(&mut out, &text[m.clone()]);
-        out.push_str("</mark>");
-        at = m.end;
-    }
-    push_escaped(&mut out, &text[at..window.end]);
-    out
+        .map(|m| m.start - window.start..m.end - window.start)
+        .collect();
+    (piece, marks)
 }
 
-/// The whole text as escaped HTML with every match marked (for titles).
-pub fn highlight_all(text: &str, needles: &[String]) -> String {
-    render(text, 0..text.len(), &match_ranges(text, needles))
+/// The whole text, as written, with every match marked (for titles and paragraphs).
+pub fn highlight_all(text: &str, needles: &[String]) -> Highlighted {
+    Highlighted {
+        marks: match_ranges(text, needles),
+        text: text.to_string(),
+        cut_before: false,
+        cut_after: false,
+    }
+}
+
+/// The paragraphs of a letter (its lines, trimmed, empty ones left out), each with every
+/// match marked: the document page.
+pub fn paragraphs(text: &str, needles: &[String]) -> Vec<Highlighted> {
+    text.split('\n')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| highlight_all(p, needles))
+        .collect()
 }
 
 /// Byte offset of the char `n` chars after (or before, if negative) `from`, clamped.
@@ -168,9 +255,8 @@ fn step_chars(text: &str, from: usize, n: isize) -> usize {
 }
 
 /// A passage of about `max_chars` chars around the best cluster of matches (the window
-/// holding the most distinct needles, then the most matches), escaped, with `<mark>`s and
-/// `…` where text was cut.
-pub fn snippet(text: &str, needles: &[String], max_chars: usize) -> String {
+/// holding the most distinct needles, then the most matches), with its matches.
+pub fn snippet(text: &str, needles: &[String], max_chars: usize) -> Highlighted {
     let full = text.trim();
     let region = candidate_region(full, needles, max_chars);
     let text = &full[region.clone()];
@@ -209,15 +295,13 @@ pub fn snippet(text: &str, needles: &[String], max_chars: usize) -> String {
     if let Some(m) = marks.iter().find(|m| m.start < end && m.end > end) {
         end = m.end;
     }
-    let mut out = String::new();
-    if region.start + start > 0 {
-        out.push('…');
+    let (text, marks) = passage(text, start..end, &marks);
+    Highlighted {
+        text,
+        marks,
+        cut_before: region.start + start > 0,
+        cut_after: region.start + end < full.len(),
     }
-    out.push_str(&render(text, start..end, &marks));
-    if region.start + end < full.len() {
-        out.push('…');
-    }
-    out
 }
 
 /// The part of a long text worth normalising for a snippet. Normalising a whole letter for
@@ -254,26 +338,26 @@ mod tests {
     fn marks_whole_chars_across_line_breaks_and_widths() {
         let text = "河套深港\n科技创新合作区，ＰＭ２.５浓度";
         assert_eq!(
-            highlight_all(text, &n(&["深港科技", "pm2.5"])),
-            "河套<mark>深港 科技</mark>创新合作区，<mark>ＰＭ２.５</mark>浓度"
+            highlight_all(text, &n(&["深港科技", "pm2.5"])).to_html(),
+            "河套<mark>深港\n科技</mark>创新合作区，<mark>ＰＭ２.５</mark>浓度"
         );
     }
 
     #[test]
     fn traditional_query_marks_simplified_text_and_back() {
         assert_eq!(
-            highlight_all("推进国际合作", &n(&["國際"])),
+            highlight_all("推进国际合作", &n(&["國際"])).to_html(),
             "推进<mark>国际</mark>合作"
         );
         assert_eq!(
-            highlight_all("推進國際合作", &n(&["国际"])),
+            highlight_all("推進國際合作", &n(&["国际"])).to_html(),
             "推進<mark>國際</mark>合作"
         );
     }
 
     #[test]
     fn escapes_document_markup() {
-        let html = snippet("<script>alert(1)</script>停车难问题", &n(&["停车"]), 40);
+        let html = snippet("<script>alert(1)</script>停车难问题", &n(&["停车"]), 40).to_html();
         assert_eq!(
             html,
             "&lt;script&gt;alert(1)&lt;/script&gt;<mark>停车</mark>难问题"
@@ -288,7 +372,7 @@ mod tests {
             "乙".repeat(200),
             "丙".repeat(200)
         );
-        let s = snippet(&text, &n(&["新质生产力", "行动计划"]), 60);
+        let s = snippet(&text, &n(&["新质生产力", "行动计划"]), 60).to_html();
         assert!(
             s.contains("<mark>新质生产力</mark>发展<mark>行动计划</mark>"),
             "{s}"
@@ -299,28 +383,42 @@ mod tests {
     #[test]
     fn long_texts_are_cut_around_a_verbatim_match() {
         let text = format!("{}老旧小区加装电梯{}", "甲".repeat(5000), "乙".repeat(5000));
-        let s = snippet(&text, &n(&["加装电梯"]), 60);
+        let s = snippet(&text, &n(&["加装电梯"]), 60).to_html();
         assert!(
             s.starts_with('…') && s.ends_with('…') && s.contains("<mark>加装电梯</mark>"),
             "{s}"
         );
         // Without a verbatim occurrence (traditional form) the whole text is normalised.
         let traditional = format!("{}老舊小區加裝電梯{}", "甲".repeat(5000), "乙".repeat(5000));
-        assert!(snippet(&traditional, &n(&["加装电梯"]), 60).contains("<mark>加裝電梯</mark>"));
+        assert!(
+            snippet(&traditional, &n(&["加装电梯"]), 60)
+                .to_html()
+                .contains("<mark>加裝電梯</mark>")
+        );
     }
 
     #[test]
     fn overlapping_needles_merge_into_one_mark() {
         assert_eq!(
-            highlight_all("新质生产力", &n(&["生产力", "新质生产"])),
+            highlight_all("新质生产力", &n(&["生产力", "新质生产"])).to_html(),
             "<mark>新质生产力</mark>"
+        );
+    }
+
+    #[test]
+    fn renders_for_a_terminal_without_escaping() {
+        let h = highlight_all("a<b 停车难", &n(&["停车"]));
+        assert_eq!(h.render("【", "】"), "a<b 【停车】难");
+        assert_eq!(
+            h.pieces(),
+            vec![("a<b ", false), ("停车", true), ("难", false)]
         );
     }
 
     proptest::proptest! {
         #[test]
         fn never_panics_and_balances_marks(text in "\\PC{0,80}", q in "\\PC{1,4}") {
-            let s = snippet(&text, &n(&[q.as_str()]), 30);
+            let s = snippet(&text, &n(&[q.as_str()]), 30).to_html();
             proptest::prop_assert_eq!(s.matches("<mark>").count(), s.matches("</mark>").count());
         }
     }

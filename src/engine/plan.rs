@@ -13,7 +13,7 @@ use super::compile::term_filter;
 use super::query::{self, Atom, ParsedQuery, QueryField};
 use super::request::SearchRequest;
 use super::schema::date_number;
-use crate::error::Error;
+use crate::error::{Code, Error};
 use crate::text::{compact, normalize};
 
 /// A query word in more than this fraction of documents does not count as a matched word.
@@ -294,7 +294,7 @@ impl Engine {
         if let Some(year) = req.year {
             if !(1900..=2100).contains(&year) {
                 return Err(Error::bad(
-                    "bad_year",
+                    Code::BadYear,
                     format!("year {year} is out of range 1900–2100"),
                 ));
             }
@@ -311,7 +311,7 @@ impl Engine {
             if let (Some(a), Some(b)) = (from, to)
                 && a > b
             {
-                return Err(Error::bad("bad_date", "from is after to"));
+                return Err(Error::bad(Code::BadDate, "from is after to"));
             }
             let lower = from.map_or(Bound::Excluded(Term::from_field_i64(f.date, 0)), |d| {
                 Bound::Included(Term::from_field_i64(f.date, d))
@@ -384,7 +384,7 @@ fn parse_year(s: &str) -> Result<u32, Error> {
         .filter(|y| (1900..=2100).contains(y))
         .ok_or_else(|| {
             Error::bad(
-                "bad_query",
+                Code::BadQuery,
                 format!("year:{s} is not a year between 1900 and 2100"),
             )
         })
@@ -395,7 +395,7 @@ fn parse_year(s: &str) -> Result<u32, Error> {
 pub fn parse_date_bound(s: &str, end: bool) -> Result<i64, Error> {
     let bad = || {
         Error::bad(
-            "bad_date",
+            Code::BadDate,
             format!("{s:?} is not a date: use YYYY, YYYY-MM or YYYY-MM-DD"),
         )
     };

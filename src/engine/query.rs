@@ -60,7 +60,7 @@ pub enum QueryError {
 
 impl From<QueryError> for crate::error::Error {
     fn from(e: QueryError) -> Self {
-        crate::error::Error::bad("bad_query", e.to_string())
+        crate::error::Error::bad(crate::error::Code::BadQuery, e.to_string())
     }
 }
 

@@ -1,9 +1,11 @@
 //! What a search takes and what it returns: the request (query, filters, order, facets),
 //! hits and facet counts. Plain data shared by the CLI, the API and the pages.
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::Error;
+use super::highlight::Highlighted;
+use crate::error::{Code, Error};
 
 /// Most hits returned at once.
 pub const MAX_LIMIT: usize = 100;
@@ -71,7 +73,7 @@ impl FacetField {
             "session" => FacetField::Session,
             other => {
                 return Err(Error::bad(
-                    "bad_facet",
+                    Code::BadFacet,
                     format!("unknown facet {other:?}; facets are respondent, year, kind, session"),
                 ));
             }
@@ -107,22 +109,23 @@ pub struct SearchRequest {
     pub match_mode: MatchMode,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+/// One result: the letter's fields, its title and a passage of its text with the matches.
+#[derive(Debug, Clone)]
 pub struct Hit {
     pub id: String,
-    pub title: String,
-    /// The title as escaped HTML with matches in `<mark>`.
-    pub title_html: String,
+    /// The title as written, with the query's matches.
+    pub title: Highlighted,
     pub kind: String,
     pub respondent: Option<String>,
     pub date: Option<String>,
     pub proposal_no: Option<String>,
     pub session: Option<String>,
+    /// Relevance within the hit's tier (BM25 and bonuses).
     pub score: f32,
     /// How many of the query's words this document contains.
     pub matched_terms: usize,
-    /// Escaped document text in which only `<mark>` and `</mark>` are markup.
-    pub snippet: String,
+    /// A passage of the text around the best cluster of matches.
+    pub snippet: Highlighted,
 }
 
 /// Value → count, serialised as a JSON object in display order (most frequent first; years
@@ -142,20 +145,23 @@ impl Serialize for FacetCounts {
     }
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+/// What a search found.
+#[derive(Debug, Clone)]
 pub struct SearchResponse {
     pub query: String,
     /// How the query was read: words with their synonym expansions, phrases, exclusions.
     pub expanded_query: String,
+    /// Word clauses of the query (what `matched_terms` counts against); phrases, fields and
+    /// exclusions aside.
+    pub words: usize,
     pub total: usize,
     pub offset: usize,
     pub limit: usize,
     pub took_ms: f64,
     pub hits: Vec<Hit>,
-    #[schema(value_type = HashMap<String, HashMap<String, u64>>)]
-    pub facets: std::collections::BTreeMap<String, FacetCounts>,
+    /// Facet name → value counts.
+    pub facets: BTreeMap<String, FacetCounts>,
     /// Notes on what was ignored or adjusted, e.g. words beyond the limit.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
 }
 
@@ -165,5 +171,5 @@ pub struct Stats {
     pub docs: u64,
     pub index_bytes: u64,
     #[schema(value_type = HashMap<String, HashMap<String, u64>>)]
-    pub facets: std::collections::BTreeMap<String, FacetCounts>,
+    pub facets: BTreeMap<String, FacetCounts>,
 }

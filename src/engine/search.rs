@@ -15,7 +15,7 @@ use super::query;
 use super::request::{
     FacetField, Hit, MAX_LIMIT, MAX_OFFSET, SearchRequest, SearchResponse, SortOrder, Stats,
 };
-use crate::error::Error;
+use crate::error::{Code, Error};
 
 const SNIPPET_CHARS: usize = 120;
 
@@ -25,13 +25,13 @@ impl Engine {
         let limit = req.limit.unwrap_or(10);
         if limit > MAX_LIMIT {
             return Err(Error::bad(
-                "bad_limit",
+                Code::BadLimit,
                 format!("limit must be between 0 and {MAX_LIMIT}"),
             ));
         }
         if req.offset > MAX_OFFSET {
             return Err(Error::bad(
-                "bad_offset",
+                Code::BadOffset,
                 format!("offset must be between 0 and {MAX_OFFSET}"),
             ));
         }
@@ -111,9 +111,8 @@ impl Engine {
             let matched = (score / TIER).floor() as usize;
             let snippet = highlight::snippet(&letter.text, &needles, SNIPPET_CHARS);
             hits.push(Hit {
-                title_html: highlight::highlight_all(&letter.title, &needles),
+                title: highlight::highlight_all(&letter.title, &needles),
                 id: letter.id,
-                title: letter.title,
                 kind: letter.kind,
                 respondent: letter.respondent,
                 date: letter.date,
@@ -131,6 +130,7 @@ impl Engine {
         Ok(SearchResponse {
             query: req.q.clone(),
             expanded_query: plan.describe(),
+            words: plan.tiered.len(),
             total,
             offset: req.offset,
             limit,
@@ -139,6 +139,17 @@ impl Engine {
             facets,
             notes: plan.notes,
         })
+    }
+}
+
+impl Engine {
+    /// The strings a query marks in a letter (its words with their synonym and date
+    /// variants, and its phrases; not what it excludes), compacted for
+    /// `highlight::highlight_all`. A document page opened from a result list marks them.
+    pub fn query_needles(&self, q: &str) -> Result<Vec<String>, Error> {
+        let parsed = query::parse(q)?;
+        let plan = self.plan(&parsed, &SearchRequest::default())?;
+        Ok(highlight::needles(plan.positive_strings()))
     }
 }
 

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
@@ -15,8 +15,8 @@ use crate::analysis::WordTokenizer;
 use crate::engine::Engine;
 use crate::engine::compile::term_filter;
 use crate::engine::dedup::NearDuplicate;
-use crate::engine::highlight;
-use crate::error::Error;
+use crate::engine::highlight::{self, Highlighted};
+use crate::error::{Code, Error};
 use crate::ingest::Letter;
 use crate::text::normalize;
 
@@ -27,7 +27,7 @@ const MAX_QUERY_TERMS: usize = 30;
 /// Longest pasted text considered, in chars (the rest adds little and costs time).
 pub const MAX_TEXT_CHARS: usize = 20_000;
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, serde::Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct SimilarRequest {
     /// Pasted text of a proposal or letter (for POST /api/similar).
@@ -39,7 +39,8 @@ pub struct SimilarRequest {
     pub year: Option<u32>,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+/// A letter similar to the source, and why.
+#[derive(Debug, Clone)]
 pub struct SimilarHit {
     pub id: String,
     pub title: String,
@@ -52,16 +53,15 @@ pub struct SimilarHit {
     pub shared_terms: Vec<String>,
     /// Set when the document repeats the source's text: the exact overlap and the passages
     /// both contain. Near-duplicates come first.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub near_duplicate: Option<NearDuplicate>,
-    /// Escaped text with the shared words in `<mark>`.
-    pub snippet: String,
+    /// A passage with the shared words (or a near-duplicate's shared passages) marked.
+    pub snippet: Highlighted,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+/// The letters most similar to a source.
+#[derive(Debug, Clone)]
 pub struct SimilarResponse {
     /// The source document's id, when searching by id.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The distinctive words the search used, most distinctive first.
     pub terms: Vec<String>,
@@ -96,7 +96,7 @@ impl Engine {
     pub fn similar_to_text(&self, req: &SimilarRequest) -> Result<SimilarResponse, Error> {
         if req.text.trim().is_empty() {
             return Err(Error::bad(
-                "empty_text",
+                Code::EmptyText,
                 "text is empty: paste the proposal or letter to compare",
             ));
         }
@@ -115,7 +115,7 @@ impl Engine {
         let started = std::time::Instant::now();
         let limit = req.limit.unwrap_or(5);
         if !(1..=50).contains(&limit) {
-            return Err(Error::bad("bad_limit", "limit must be between 1 and 50"));
+            return Err(Error::bad(Code::BadLimit, "limit must be between 1 and 50"));
         }
         // The source is normalised once, for its words, its bands and the exact comparison.
         let body = normalize(body);

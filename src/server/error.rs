@@ -7,13 +7,13 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use crate::error::Error;
+use crate::error::{Code, Error};
 
 /// An error as the API answers it.
 #[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,
-    pub code: &'static str,
+    pub code: Code,
     pub message: String,
 }
 
@@ -30,7 +30,15 @@ pub struct ErrorDetail {
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    /// An error answered with its code's status (see `Code`).
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
+        let status =
+            StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        Self::with_status(status, code, message)
+    }
+
+    /// An error whose status the HTTP layer decided (a body over the size limit is 413).
+    pub fn with_status(status: StatusCode, code: Code, message: impl Into<String>) -> Self {
         ApiError {
             status,
             code,
@@ -42,22 +50,14 @@ impl ApiError {
 impl From<Error> for ApiError {
     fn from(e: Error) -> Self {
         match e {
-            Error::BadInput { code, message } => {
-                ApiError::new(StatusCode::BAD_REQUEST, code, message)
+            Error::BadInput { code, message } => ApiError::new(code, message),
+            Error::NotFound(id) => {
+                ApiError::new(Code::NotFound, format!("no document with id {id:?}"))
             }
-            Error::NotFound(id) => ApiError::new(
-                StatusCode::NOT_FOUND,
-                "not_found",
-                format!("no document with id {id:?}"),
-            ),
-            Error::Locked => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", e.to_string()),
+            Error::Locked => ApiError::new(Code::Busy, e.to_string()),
             other => {
                 tracing::error!(error = %other, "internal error");
-                ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    "internal error; it has been logged",
-                )
+                ApiError::new(Code::Internal, "internal error; it has been logged")
             }
         }
     }
@@ -72,7 +72,7 @@ impl From<JsonRejection> for ApiError {
             JsonRejection::BytesRejection(_) => StatusCode::BAD_REQUEST,
             _ => StatusCode::BAD_REQUEST,
         };
-        ApiError::new(status, "bad_body", r.body_text())
+        ApiError::with_status(status, Code::BadBody, r.body_text())
     }
 }
 
@@ -84,19 +84,19 @@ impl From<BytesRejection> for ApiError {
         } else {
             StatusCode::BAD_REQUEST
         };
-        ApiError::new(status, "bad_body", r.body_text())
+        ApiError::with_status(status, Code::BadBody, r.body_text())
     }
 }
 
 impl From<QueryRejection> for ApiError {
     fn from(r: QueryRejection) -> Self {
-        ApiError::new(StatusCode::BAD_REQUEST, "bad_parameter", r.body_text())
+        ApiError::new(Code::BadParameter, r.body_text())
     }
 }
 
 impl From<PathRejection> for ApiError {
     fn from(r: PathRejection) -> Self {
-        ApiError::new(StatusCode::BAD_REQUEST, "bad_path", r.body_text())
+        ApiError::new(Code::BadPath, r.body_text())
     }
 }
 
@@ -104,7 +104,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = ErrorBody {
             error: ErrorDetail {
-                code: self.code.to_string(),
+                code: self.code.name().to_string(),
                 message: self.message,
             },
         };

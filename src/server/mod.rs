@@ -24,6 +24,7 @@ use axum::response::{IntoResponse, Response};
 use tokio::net::TcpListener;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
+use crate::error::Code;
 use error::ApiError;
 
 /// Largest request body accepted (a JSON document or a pasted letter).
@@ -80,12 +81,7 @@ pub fn app(state: AppState) -> Router {
 /// Unknown paths: JSON for the API, a short page otherwise.
 pub async fn not_found(uri: Uri) -> Response {
     if uri.path().starts_with("/api/") {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "no_route",
-            format!("no API route {}", uri.path()),
-        )
-        .into_response()
+        ApiError::new(Code::NoRoute, format!("no API route {}", uri.path())).into_response()
     } else {
         pages::not_found_page().into_response()
     }
@@ -93,8 +89,7 @@ pub async fn not_found(uri: Uri) -> Response {
 
 pub async fn method_not_allowed() -> ApiError {
     ApiError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
+        Code::MethodNotAllowed,
         "this method is not allowed on this path",
     )
 }

@@ -4,13 +4,11 @@
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
-use axum::http::StatusCode;
-
 use super::error::ApiError;
 use super::metrics::Metrics;
 use crate::engine::Engine;
 use crate::engine::suggest::Suggester;
-use crate::error::Error;
+use crate::error::{Code, Error};
 
 /// Settings of a running server.
 #[derive(Clone, Debug, Default)]
@@ -106,13 +104,7 @@ pub async fn bounded<T: Send + 'static>(
         .await
         .ok()
         .and_then(Result::ok)
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "busy",
-                "the server is busy; retry in a moment",
-            )
-        })?;
+        .ok_or_else(|| ApiError::new(Code::Busy, "the server is busy; retry in a moment"))?;
     let result = blocking(state, work).await;
     drop(permit);
     result

@@ -9,7 +9,7 @@ use subtle::ConstantTimeEq;
 use utoipa::ToSchema;
 
 use super::MAX_ID_BYTES;
-use crate::error::Error;
+use crate::error::{Code, Error};
 use crate::ingest::{self, Letter};
 use crate::server::error::{ApiBytes, ApiError, ApiPath, ErrorBody};
 use crate::server::{AppState, blocking};
@@ -18,8 +18,7 @@ use crate::server::{AppState, blocking};
 pub fn check_id(id: &str) -> Result<(), ApiError> {
     if id.is_empty() || id.len() > MAX_ID_BYTES || id.chars().any(char::is_control) {
         return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "bad_id",
+            Code::BadId,
             format!("a document id is 1–{MAX_ID_BYTES} bytes without control characters"),
         ));
     }
@@ -53,8 +52,7 @@ pub struct WriteResult {
 fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
     let Some(expected) = state.options.admin_key.as_deref() else {
         return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "read_only",
+            Code::ReadOnly,
             "this server has no admin key configured, so it is read-only",
         ));
     };
@@ -67,8 +65,7 @@ fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
         Ok(())
     } else {
         Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
+            Code::Unauthorized,
             "writes need Authorization: Bearer <admin key>",
         ))
     }
@@ -101,42 +98,25 @@ pub async fn put_doc(
     ];
     if BINARY_TYPES.iter().any(|t| content_type.starts_with(t)) {
         let letter = ingest::letter_from_bytes(&id, &body, &content_type, None)
-            .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_document", e.to_string()))?;
+            .map_err(|e| ApiError::new(Code::BadDocument, e.to_string()))?;
         return store(&state, letter).await;
     }
-    let text = std::str::from_utf8(&body).map_err(|_| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "bad_body",
-            "the body is not valid UTF-8",
-        )
-    })?;
-    let bad = |e: ingest::IngestError| {
-        ApiError::new(StatusCode::BAD_REQUEST, "bad_document", e.to_string())
-    };
+    let text = std::str::from_utf8(&body)
+        .map_err(|_| ApiError::new(Code::BadBody, "the body is not valid UTF-8"))?;
+    let bad = |e: ingest::IngestError| ApiError::new(Code::BadDocument, e.to_string());
     let letter = if content_type.starts_with("application/json") {
-        let mut value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "bad_body",
-                format!("invalid JSON: {e}"),
-            )
-        })?;
-        let object = value.as_object_mut().ok_or_else(|| {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "bad_body",
-                "the body must be a JSON object",
-            )
-        })?;
+        let mut value: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| ApiError::new(Code::BadBody, format!("invalid JSON: {e}")))?;
+        let object = value
+            .as_object_mut()
+            .ok_or_else(|| ApiError::new(Code::BadBody, "the body must be a JSON object"))?;
         object.insert("id".into(), serde_json::Value::String(id.clone()));
         ingest::letter_from_json(&value).map_err(bad)?
     } else if content_type.starts_with("text/plain") {
         ingest::letter_from_text(&id, text, None).map_err(bad)?
     } else {
         return Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "bad_content_type",
+            Code::BadContentType,
             "send application/json or text/plain",
         ));
     };

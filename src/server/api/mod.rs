@@ -16,10 +16,12 @@ use utoipa::OpenApi;
 use super::AppState;
 use super::error::ErrorBody;
 use crate::engine::suggest::Suggestion;
-use crate::engine::{SearchRequest, SearchResponse, SimilarRequest, SimilarResponse};
+use crate::engine::{SearchRequest, SimilarRequest};
 use crate::ingest::Letter;
 
 pub use docs::check_id;
+pub use search::SearchBody;
+pub use similar::SimilarBody;
 
 /// Longest accepted document id, in bytes.
 pub const MAX_ID_BYTES: usize = 200;
@@ -71,9 +73,11 @@ pub fn write_routes() -> Router<AppState> {
     ),
     components(schemas(
         SearchRequest,
-        SearchResponse,
+        search::SearchBody,
+        search::HitBody,
         SimilarRequest,
-        SimilarResponse,
+        similar::SimilarBody,
+        similar::SimilarHitBody,
         suggest::SuggestResponse,
         Suggestion,
         Letter,

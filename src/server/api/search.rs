@@ -2,13 +2,86 @@
 
 use axum::Json;
 use axum::extract::State;
-use serde::Deserialize;
-use utoipa::IntoParams;
+use std::collections::BTreeMap;
 
-use crate::engine::{FacetField, MatchMode, SearchRequest, SearchResponse, SortOrder};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::engine::{FacetCounts, FacetField, MatchMode, SearchRequest, SearchResponse, SortOrder};
 use crate::error::Error;
 use crate::server::error::{ApiError, ApiJson, ApiQuery, ErrorBody};
 use crate::server::{AppState, bounded};
+
+/// One hit as the API answers it.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Hit)]
+pub struct HitBody {
+    pub id: String,
+    pub title: String,
+    /// The title as escaped HTML with matches in `<mark>`.
+    pub title_html: String,
+    pub kind: String,
+    pub respondent: Option<String>,
+    pub date: Option<String>,
+    pub proposal_no: Option<String>,
+    pub session: Option<String>,
+    pub score: f32,
+    /// How many of the query's words this document contains.
+    pub matched_terms: usize,
+    /// Escaped document text in which only `<mark>` and `</mark>` are markup.
+    pub snippet: String,
+}
+
+/// A search result as the API (and `reply-search search --json`) answers it.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = SearchResponse)]
+pub struct SearchBody {
+    pub query: String,
+    /// How the query was read: words with their synonym expansions, phrases, exclusions.
+    pub expanded_query: String,
+    pub total: usize,
+    pub offset: usize,
+    pub limit: usize,
+    pub took_ms: f64,
+    pub hits: Vec<HitBody>,
+    #[schema(value_type = HashMap<String, HashMap<String, u64>>)]
+    pub facets: BTreeMap<String, FacetCounts>,
+    /// Notes on what was ignored or adjusted, e.g. words beyond the limit.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+impl From<SearchResponse> for SearchBody {
+    fn from(r: SearchResponse) -> Self {
+        SearchBody {
+            query: r.query,
+            expanded_query: r.expanded_query,
+            total: r.total,
+            offset: r.offset,
+            limit: r.limit,
+            took_ms: r.took_ms,
+            hits: r
+                .hits
+                .into_iter()
+                .map(|h| HitBody {
+                    title_html: h.title.to_html(),
+                    snippet: h.snippet.to_html(),
+                    id: h.id,
+                    title: h.title.text,
+                    kind: h.kind,
+                    respondent: h.respondent,
+                    date: h.date,
+                    proposal_no: h.proposal_no,
+                    session: h.session,
+                    score: h.score,
+                    matched_terms: h.matched_terms,
+                })
+                .collect(),
+            facets: r.facets,
+            notes: r.notes,
+        }
+    }
+}
 
 /// Query parameters of `GET /api/search`; `facets` is comma-separated.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -68,28 +141,27 @@ impl SearchParams {
 async fn run_search(
     state: &AppState,
     request: SearchRequest,
-) -> Result<Json<SearchResponse>, ApiError> {
-    Ok(Json(
-        bounded(state, move |s| s.engine.search(&request)).await?,
-    ))
+) -> Result<Json<SearchBody>, ApiError> {
+    let response = bounded(state, move |s| s.engine.search(&request)).await?;
+    Ok(Json(SearchBody::from(response)))
 }
 
 /// Search reply letters.
 #[utoipa::path(get, path = "/api/search", params(SearchParams),
-    responses((status = 200, body = SearchResponse), (status = 400, body = ErrorBody), (status = 503, body = ErrorBody)))]
+    responses((status = 200, body = SearchBody), (status = 400, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn search_get(
     State(state): State<AppState>,
     ApiQuery(params): ApiQuery<SearchParams>,
-) -> Result<Json<SearchResponse>, ApiError> {
+) -> Result<Json<SearchBody>, ApiError> {
     run_search(&state, params.into_request()?).await
 }
 
 /// Search reply letters, parameters as a JSON body.
 #[utoipa::path(post, path = "/api/search", request_body = SearchRequest,
-    responses((status = 200, body = SearchResponse), (status = 400, body = ErrorBody), (status = 415, body = ErrorBody)))]
+    responses((status = 200, body = SearchBody), (status = 400, body = ErrorBody), (status = 415, body = ErrorBody)))]
 pub async fn search_post(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<SearchRequest>,
-) -> Result<Json<SearchResponse>, ApiError> {
+) -> Result<Json<SearchBody>, ApiError> {
     run_search(&state, request).await
 }

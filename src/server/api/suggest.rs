@@ -2,11 +2,11 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::engine::suggest::{MAX_SUGGESTIONS, Suggestion};
+use crate::error::Code;
 use crate::server::error::{ApiError, ApiQuery, ErrorBody};
 use crate::server::{AppState, bounded};
 
@@ -35,18 +35,13 @@ pub async fn suggest(
     let limit = p.limit.unwrap_or(8);
     if !(1..=MAX_SUGGESTIONS).contains(&limit) {
         return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "bad_limit",
+            Code::BadLimit,
             format!("limit must be between 1 and {MAX_SUGGESTIONS}"),
         ));
     }
     let q = p.q.unwrap_or_default();
     if q.chars().count() > crate::engine::query::MAX_QUERY_CHARS {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "bad_query",
-            "q is too long",
-        ));
+        return Err(ApiError::new(Code::BadQuery, "q is too long"));
     }
     let prefix = q.clone();
     let suggestions = bounded(&state, move |s| Ok(s.suggester()?.suggest(&prefix, limit))).await?;

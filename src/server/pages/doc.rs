@@ -129,7 +129,7 @@ pub(super) fn document(letter: &Letter, similar: Option<&SimilarResponse>, q: &s
         let body = if needles.is_empty() {
             esc(paragraph)
         } else {
-            crate::engine::highlight::highlight_all(paragraph, &needles)
+            crate::engine::highlight::highlight_all(paragraph, &needles).to_html()
         };
         let _ = writeln!(main, "<p>{body}</p>");
     }

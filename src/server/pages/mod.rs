@@ -116,24 +116,10 @@ fn truncate_chars(s: &str, n: usize) -> String {
     }
 }
 
-/// A Chinese explanation of an engine/API error; the original (English) detail is shown
-/// in small print next to it.
+/// A Chinese explanation of an engine/API error (from the one error table); the original
+/// (English) detail is shown in small print next to it.
 fn friendly(e: &ApiError) -> String {
-    match e.code {
-        "bad_date" => {
-            "日期格式不正确：请使用 YYYY、YYYY-MM 或 YYYY-MM-DD，且起始日期不能晚于截止日期。"
-        }
-        "bad_year" => "年份超出范围：请填写 1900–2100 之间的年份。",
-        "bad_offset" => "页码过大：请缩小检索范围。",
-        "bad_query" => "查询无法处理：可能过长（最多 1000 字），请精简关键词。",
-        "empty_text" => "请先粘贴建议或提案的文本。",
-        "not_found" => "未找到该文档。",
-        "busy" => "服务器繁忙，请稍后重试。",
-        "internal" => "服务器内部出错，已记录，请稍后重试。",
-        _ if e.status.is_server_error() => "服务器暂时无法完成请求，请稍后重试。",
-        _ => "请求无效，请检查检索条件。",
-    }
-    .to_string()
+    e.code.message_zh().to_string()
 }
 
 // ---------------------------------------------------------------------------------------

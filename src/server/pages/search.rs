@@ -178,7 +178,7 @@ pub(super) fn hit_card(hit: &Hit, q: &str, words: usize) -> String {
         out,
         "<h3><a href=\"{}\">{}</a></h3>",
         esc(&doc_url(&hit.id, q)),
-        hit.title_html
+        hit.title.to_html()
     );
     out.push_str(&meta_list(&[
         ("承办单位", hit.respondent.clone()),
@@ -188,7 +188,7 @@ pub(super) fn hit_card(hit: &Hit, q: &str, words: usize) -> String {
     ]));
     if !hit.snippet.is_empty() {
         // Engine output: escaped text whose only markup is <mark>.
-        let _ = writeln!(out, "<p class=\"snippet\">{}</p>", hit.snippet);
+        let _ = writeln!(out, "<p class=\"snippet\">{}</p>", hit.snippet.to_html());
     }
     if words > 1 && hit.matched_terms > 0 {
         let _ = writeln!(

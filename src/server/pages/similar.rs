@@ -196,7 +196,7 @@ pub(super) fn similar_card(hit: &SimilarHit, detailed: bool) -> String {
     }
     if !hit.snippet.is_empty() {
         // Engine output: escaped text whose only markup is <mark>.
-        let _ = writeln!(out, "<p class=\"snippet\">{}</p>", hit.snippet);
+        let _ = writeln!(out, "<p class=\"snippet\">{}</p>", hit.snippet.to_html());
     }
     out.push_str("</li>\n");
     out
