@@ -1421,7 +1421,7 @@ fn main() -> Result<()> {
     let t = Instant::now();
     let engine = Engine::open(&project_dir, analyzer.clone())?;
     let open_ms = t.elapsed().as_secs_f64() * 1e3;
-    let segments = engine.reader.searcher().segment_readers().len();
+    let segments = engine.searcher().segment_readers().len();
     let mut latencies = Vec::new();
     for cat in &categories {
         let l = measure(&engine, cat, opts.runs)?;
@@ -1621,7 +1621,7 @@ fn search_only(
     }
     let categories = build_categories(analyzer, syn, 120);
     let engine = Engine::open(project_dir, analyzer.clone())?;
-    let segments = engine.reader.searcher().segment_readers().len();
+    let segments = engine.searcher().segment_readers().len();
     println!(
         "{} letters, {segments} segments, {} runs per category\n",
         engine.num_docs(),

@@ -29,30 +29,30 @@ use crate::analysis::Analyzer;
 use crate::error::Error;
 use crate::ingest::Letter;
 
-pub use columns::{StrValues, str_column};
 pub use request::{
     FacetCounts, FacetField, Hit, MAX_LIMIT, MAX_OFFSET, MatchMode, SearchRequest, SearchResponse,
     SortOrder, Stats,
 };
-pub use schema::{Fields, ORIGIN_API, ORIGIN_CORPUS, SCHEMA_VERSION, build_schema, date_number};
+use schema::{Fields, SCHEMA_VERSION, build_schema};
 use schema::{IndexMeta, META_FILE, index_settings};
 pub use similar::{SimilarHit, SimilarRequest, SimilarResponse};
 pub use write::{SkippedFile, SyncReport};
 
 /// An open index: the reader for searches and, created on first write, the single writer.
 pub struct Engine {
-    pub index: Index,
-    pub reader: IndexReader,
-    pub fields: Fields,
-    pub analyzer: Arc<Analyzer>,
+    index: Index,
+    /// Reloaded after every commit (manual policy), so searches see the last commit.
+    reader: IndexReader,
+    fields: Fields,
+    analyzer: Arc<Analyzer>,
     /// The index's only writer (tantivy allows one per index); held after the first write
     /// so that API writes do not pay for re-opening it. The mutex serialises writes.
     writer: Mutex<Option<IndexWriter>>,
     dir: Option<PathBuf>,
     /// Facet value tables per segment, shared by searches.
-    pub(crate) facet_values: facets::FacetValueCache,
+    facet_values: facets::FacetValueCache,
     /// Facet counts of the whole index, for browsing without a query.
-    pub(crate) browse_facets: facets::BrowseFacetCache,
+    browse_facets: facets::BrowseFacetCache,
     /// Body-field document frequencies of words, for the index generation they were read
     /// from: similar-letter requests look up the df of every distinct word of a letter
     /// (hundreds of term-dictionary lookups per segment), and most words recur across
@@ -138,6 +138,21 @@ impl Engine {
 
     pub fn dir(&self) -> Option<&Path> {
         self.dir.as_deref()
+    }
+
+    /// A searcher on the last commit: a consistent view for one request.
+    pub fn searcher(&self) -> tantivy::Searcher {
+        self.reader.searcher()
+    }
+
+    /// The generation of the last commit: caches keyed by it are valid until the next write.
+    pub fn generation(&self) -> u64 {
+        self.reader.searcher().generation().generation_id()
+    }
+
+    /// The dictionary and vocabulary this index was built with.
+    pub fn analyzer(&self) -> &Arc<Analyzer> {
+        &self.analyzer
     }
 
     /// How many documents of `searcher`'s generation hold `word` as a body token.

@@ -37,7 +37,7 @@ pub struct Suggester {
 
 impl Suggester {
     pub fn build(engine: &Engine) -> Result<Suggester, Error> {
-        let searcher = engine.reader.searcher();
+        let searcher = engine.searcher();
         let f = &engine.fields;
         let mut candidates: Vec<String> = engine
             .analyzer
@@ -62,8 +62,8 @@ impl Suggester {
             }
         }
         for segment in searcher.segment_readers() {
-            let ids = crate::engine::str_column(segment, "id")?;
-            let raw_titles = crate::engine::str_column(segment, "title_raw")?;
+            let ids = crate::engine::columns::str_column(segment, "id")?;
+            let raw_titles = crate::engine::columns::str_column(segment, "title_raw")?;
             for doc in segment.doc_ids_alive() {
                 let title = raw_titles.first(doc);
                 titles.push((

@@ -58,7 +58,7 @@ impl Shared {
 
     /// The suggester for the current index generation (blocking: call off the async threads).
     pub fn suggester(&self) -> Result<Arc<Suggester>, Error> {
-        let generation = self.engine.reader.searcher().generation().generation_id();
+        let generation = self.engine.generation();
         let current = |s: &RwLock<Option<Arc<Suggester>>>| {
             s.read()
                 .unwrap_or_else(|p| p.into_inner())
