@@ -12,8 +12,8 @@ use super::Engine;
 use super::compile::term_filter;
 use super::query::{self, Atom, ParsedQuery, QueryField};
 use super::request::SearchRequest;
-use super::schema::date_number;
 use crate::error::{Code, Error};
+use crate::text::date::{Date, YEARS};
 use crate::text::{compact, normalize};
 
 /// A query word in more than this fraction of documents does not count as a matched word.
@@ -292,10 +292,14 @@ impl Engine {
                 .push(term_filter(Term::from_field_text(f.session, &s)));
         }
         if let Some(year) = req.year {
-            if !(1900..=2100).contains(&year) {
+            if !YEARS.contains(&year) {
                 return Err(Error::bad(
                     Code::BadYear,
-                    format!("year {year} is out of range 1900–2100"),
+                    format!(
+                        "year {year} is out of range {}–{}",
+                        YEARS.start(),
+                        YEARS.end()
+                    ),
                 ));
             }
             plan.filters
@@ -381,67 +385,27 @@ fn parse_year(s: &str) -> Result<u32, Error> {
     s.trim()
         .parse::<u32>()
         .ok()
-        .filter(|y| (1900..=2100).contains(y))
+        .filter(|y| YEARS.contains(y))
         .ok_or_else(|| {
             Error::bad(
                 Code::BadQuery,
-                format!("year:{s} is not a year between 1900 and 2100"),
+                format!(
+                    "year:{s} is not a year between {} and {}",
+                    YEARS.start(),
+                    YEARS.end()
+                ),
             )
         })
 }
 
-/// Parses `YYYY`, `YYYY-MM` or `YYYY-MM-DD` (also with `/` or `.`) into yyyymmdd; a partial
-/// date stands for its first day, or its last when `end` is set.
-pub fn parse_date_bound(s: &str, end: bool) -> Result<i64, Error> {
-    let bad = || {
+/// A date-range bound as yyyymmdd (see `Date::parse_bound`).
+fn parse_date_bound(s: &str, end: bool) -> Result<i64, Error> {
+    Date::parse_bound(s, end).map(Date::number).ok_or_else(|| {
         Error::bad(
             Code::BadDate,
             format!("{s:?} is not a date: use YYYY, YYYY-MM or YYYY-MM-DD"),
         )
-    };
-    let parts: Vec<&str> = s.trim().split(['-', '/', '.']).collect();
-    let num = |p: &str| p.parse::<u32>().map_err(|_| bad());
-    let year = num(parts[0])?;
-    if !(1900..=2100).contains(&year) || parts.len() > 3 {
-        return Err(bad());
-    }
-    let month = match parts.get(1) {
-        Some(m) => num(m)?,
-        None => {
-            if end {
-                12
-            } else {
-                1
-            }
-        }
-    };
-    if !(1..=12).contains(&month) {
-        return Err(bad());
-    }
-    let last_day = days_in_month(year, month);
-    let day = match parts.get(2) {
-        Some(d) => num(d)?,
-        None => {
-            if end {
-                last_day
-            } else {
-                1
-            }
-        }
-    };
-    if !(1..=last_day).contains(&day) {
-        return Err(bad());
-    }
-    date_number(&format!("{year:04}{month:02}{day:02}")).ok_or_else(bad)
-}
-
-fn days_in_month(year: u32, month: u32) -> u32 {
-    match month {
-        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
+    })
 }
 
 /// Non-overlapping dictionary sub-words covering as much of `word` as possible, longest

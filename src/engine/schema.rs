@@ -84,12 +84,6 @@ pub fn build_schema() -> (Schema, Fields) {
     (s.build(), fields)
 }
 
-/// The date `2024-06-12` as 20240612.
-pub fn date_number(iso: &str) -> Option<i64> {
-    let digits: String = iso.chars().filter(char::is_ascii_digit).collect();
-    (digits.len() == 8).then(|| digits.parse().ok()).flatten()
-}
-
 /// Stored letters are compressed with zstd: about half the size of the default lz4 for
 /// Chinese text, and a hit's block still decompresses in microseconds.
 pub(super) fn index_settings() -> tantivy::IndexSettings {

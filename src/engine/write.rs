@@ -10,9 +10,10 @@ use tantivy::{IndexWriter, TantivyDocument, Term};
 
 use super::Engine;
 use super::columns::str_column;
-use super::schema::{ORIGIN_API, ORIGIN_CORPUS, date_number};
+use super::schema::{ORIGIN_API, ORIGIN_CORPUS};
 use crate::error::Error;
 use crate::ingest::{self, CorpusDoc, Letter, Skipped};
+use crate::text::date::Date;
 use crate::text::normalize;
 
 /// Documents per commit during a corpus sync: an interrupted run keeps what it committed.
@@ -115,7 +116,11 @@ impl Engine {
             doc.add_text(f.session, s);
             doc.add_text(f.session_ng, normalize(s));
         }
-        let date = letter.date.as_deref().and_then(date_number);
+        let date = letter
+            .date
+            .as_deref()
+            .and_then(Date::parse)
+            .map(Date::number);
         doc.add_i64(f.date, date.unwrap_or(0));
         if let Some(d) = date {
             doc.add_u64(f.year, (d / 10000) as u64);

@@ -6,11 +6,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+/// The Chinese digits 0–9 as dates write them.
 const CN_DIGITS: [char; 10] = ['〇', '一', '二', '三', '四', '五', '六', '七', '八', '九'];
-
-fn cn_digit(c: char) -> Option<u32> {
-    CN_DIGITS.iter().position(|&d| d == c).map(|i| i as u32)
-}
 
 /// 1–31 in Chinese numerals as dates write them: 6 → 六, 10 → 十, 12 → 十二, 21 → 二十一.
 fn cn_number(n: u32) -> String {
@@ -28,19 +25,6 @@ fn cn_number(n: u32) -> String {
     out
 }
 
-/// Parses 六, 十, 十二, 二十一 (1–99).
-fn parse_cn_number(s: &str) -> Option<u32> {
-    let chars: Vec<char> = s.chars().collect();
-    match chars.as_slice() {
-        ['十'] => Some(10),
-        [d] => cn_digit(*d),
-        ['十', d] => Some(10 + cn_digit(*d)?),
-        [t, '十'] => Some(cn_digit(*t)? * 10),
-        [t, '十', d] => Some(cn_digit(*t)? * 10 + cn_digit(*d)?),
-        _ => None,
-    }
-}
-
 /// The same date words in the other numeral system: 2024年6月 ↔ 二〇二四年六月, so a query
 /// finds letters dated either way. Only year (four digits), month and day units are
 /// rewritten; anything else returns `None`.
@@ -53,7 +37,7 @@ pub fn date_numeral_variant(s: &str) -> Option<String> {
         // A run of digits (Arabic or Chinese) followed by 年, 月 or 日.
         let start = i;
         while i < chars.len()
-            && (chars[i].is_ascii_digit() || cn_digit(chars[i]).is_some() || chars[i] == '十')
+            && (chars[i].is_ascii_digit() || han_digit(chars[i]).is_some() || chars[i] == '十')
         {
             i += 1;
         }
@@ -67,10 +51,10 @@ pub fn date_numeral_variant(s: &str) -> Option<String> {
                             .map(|c| CN_DIGITS[c.to_digit(10).unwrap_or(0) as usize])
                             .collect::<String>(),
                     )
-                } else if run.chars().all(|c| cn_digit(c).is_some()) {
+                } else if run.chars().all(|c| han_digit(c).is_some()) {
                     Some(
                         run.chars()
-                            .filter_map(|c| cn_digit(c).and_then(|d| char::from_digit(d, 10)))
+                            .filter_map(|c| han_digit(c).and_then(|d| char::from_digit(d, 10)))
                             .collect(),
                     )
                 } else {
@@ -84,7 +68,7 @@ pub fn date_numeral_variant(s: &str) -> Option<String> {
                         .filter(|n| (1..=31).contains(n))
                         .map(cn_number)
                 } else {
-                    parse_cn_number(&run)
+                    han_number(&run)
                         .filter(|n| (1..=31).contains(n))
                         .map(|n| n.to_string())
                 }
@@ -117,26 +101,107 @@ static DATE_HAN: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid regex")
 });
 
-/// Parses "2024年6月12日", "2024-6-12", "2024.06.12", "2024/6/12", "二〇二四年六月十二日"
-/// into ISO "2024-06-12". Needs year, month and day, and a day that exists.
-pub fn parse_cn_date(s: &str) -> Option<String> {
-    let s = s.trim();
-    let (y, m, d) = if let Some(c) = DATE_ISO.captures(s).or_else(|| DATE_CN.captures(s)) {
-        (c[1].parse().ok()?, c[2].parse().ok()?, c[3].parse().ok()?)
-    } else {
-        let c = DATE_HAN.captures(s)?;
-        let year = c[1]
-            .chars()
-            .map(han_digit)
-            .try_fold(0u32, |acc, d| Some(acc * 10 + d?))?;
-        (year, han_number(&c[2])?, han_number(&c[3])?)
-    };
-    valid_date(y, m, d).then(|| format!("{y:04}-{m:02}-{d:02}"))
+/// The years a letter can be dated in; anything else is a misread number.
+pub const YEARS: std::ops::RangeInclusive<u32> = 1900..=2100;
+
+/// A calendar date that exists, in `YEARS`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date {
+    pub year: u32,
+    pub month: u32,
+    pub day: u32,
 }
 
+impl Date {
+    /// The date, if it exists and its year is in `YEARS`.
+    pub fn new(year: u32, month: u32, day: u32) -> Option<Date> {
+        (YEARS.contains(&year) && (1..=12).contains(&month))
+            .then(|| days_in_month(year, month))
+            .filter(|last| (1..=*last).contains(&day))
+            .map(|_| Date { year, month, day })
+    }
+
+    /// Reads "2024年6月12日", "2024-6-12", "2024.06.12", "2024/6/12" and
+    /// "二〇二四年六月十二日". Needs year, month and day.
+    pub fn parse(s: &str) -> Option<Date> {
+        let s = s.trim();
+        let (y, m, d) = if let Some(c) = DATE_ISO.captures(s).or_else(|| DATE_CN.captures(s)) {
+            (c[1].parse().ok()?, c[2].parse().ok()?, c[3].parse().ok()?)
+        } else {
+            let c = DATE_HAN.captures(s)?;
+            // OCR reads 〇 as a Latin O or 0 in years.
+            let year = c[1]
+                .chars()
+                .map(|c| {
+                    han_digit(if matches!(c, '0' | 'O' | 'o') {
+                        '〇'
+                    } else {
+                        c
+                    })
+                })
+                .try_fold(0u32, |acc, d| Some(acc * 10 + d?))?;
+            (year, han_number(&c[2])?, han_number(&c[3])?)
+        };
+        Date::new(y, m, d)
+    }
+
+    /// Reads a bound of a date range: `YYYY`, `YYYY-MM` or `YYYY-MM-DD` (also with `/` or
+    /// `.`). A partial date stands for its first day, or its last when `end` is set.
+    pub fn parse_bound(s: &str, end: bool) -> Option<Date> {
+        let parts: Vec<&str> = s.trim().split(['-', '/', '.']).collect();
+        if parts.len() > 3 {
+            return None;
+        }
+        let num = |i: usize| parts.get(i).map(|p| p.parse::<u32>().ok());
+        let year = num(0)??;
+        let month = num(1).unwrap_or(Some(if end { 12 } else { 1 }))?;
+        if !(1..=12).contains(&month) {
+            return None;
+        }
+        let last = days_in_month(year, month);
+        let day = num(2).unwrap_or(Some(if end { last } else { 1 }))?;
+        Date::new(year, month, day)
+    }
+
+    /// The date as the number yyyymmdd: sortable, and what the index's date field holds.
+    pub fn number(self) -> i64 {
+        i64::from(self.year) * 10_000 + i64::from(self.month) * 100 + i64::from(self.day)
+    }
+}
+
+impl std::fmt::Display for Date {
+    /// ISO 8601: 2024-06-12.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+/// Days in a month of the Gregorian calendar (0 for a month that does not exist).
+pub fn days_in_month(year: u32, month: u32) -> u32 {
+    let leap = (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400);
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => 0,
+    }
+}
+
+/// `Date::parse` as ISO "2024-06-12", the form letters store.
+pub fn parse_cn_date(s: &str) -> Option<String> {
+    Date::parse(s).map(|d| d.to_string())
+}
+
+/// True when the date exists and its year is in `YEARS`.
+pub fn valid_date(y: u32, m: u32, d: u32) -> bool {
+    Date::new(y, m, d).is_some()
+}
+
+/// A Chinese digit: 〇 (or ○, 零) to 九.
 fn han_digit(c: char) -> Option<u32> {
     Some(match c {
-        '〇' | '○' | '零' | '0' | 'O' | 'o' => 0,
+        '〇' | '○' | '零' => 0,
         '一' => 1,
         '二' => 2,
         '三' => 3,
@@ -150,7 +215,7 @@ fn han_digit(c: char) -> Option<u32> {
     })
 }
 
-/// 1..=99 in Chinese numerals: 六, 十, 十二, 二十, 二十六.
+/// 1..=99 in Chinese numerals: 六, 十, 十二, 二十, 二十六 (not 〇 or 一十).
 fn han_number(s: &str) -> Option<u32> {
     let chars: Vec<char> = s.chars().collect();
     match chars.as_slice() {
@@ -165,21 +230,46 @@ fn han_number(s: &str) -> Option<u32> {
     }
 }
 
-pub fn valid_date(y: u32, m: u32, d: u32) -> bool {
-    let leap = (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400);
-    let days = match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return false,
-    };
-    (1900..=2100).contains(&y) && (1..=days).contains(&d)
-}
-
 #[cfg(test)]
-mod date_tests {
+mod tests {
     use super::date_numeral_variant as v;
+    use super::*;
+
+    #[test]
+    fn dates_exist_and_read_every_way_letters_write_them() {
+        let d = Date::new(2024, 6, 12).unwrap();
+        assert_eq!(
+            (d.to_string(), d.number()),
+            ("2024-06-12".to_string(), 20240612)
+        );
+        for s in [
+            "2024年6月12日",
+            "2024-6-12",
+            "2024.06.12",
+            "2024/6/12",
+            "二〇二四年六月十二日",
+            "二O二四年六月十二日",
+        ] {
+            assert_eq!(Date::parse(s), Some(d), "{s}");
+        }
+        assert_eq!(Date::new(2023, 2, 29), None);
+        assert_eq!(Date::new(2024, 2, 29).map(Date::number), Some(20240229));
+        assert_eq!(Date::new(1899, 1, 1), None);
+        assert_eq!(Date::new(2024, 13, 1), None);
+    }
+
+    #[test]
+    fn range_bounds_fill_in_the_missing_parts() {
+        let b = |s, end| Date::parse_bound(s, end).map(Date::number);
+        assert_eq!(b("2024", false), Some(20240101));
+        assert_eq!(b("2024", true), Some(20241231));
+        assert_eq!(b("2024-02", true), Some(20240229));
+        assert_eq!(b("2023/2", true), Some(20230228));
+        assert_eq!(b("2024.6.12", false), Some(20240612));
+        for bad in ["", "24", "2024-13", "2024-02-30", "2024-1-1-1", "x", "3000"] {
+            assert_eq!(b(bad, false), None, "{bad}");
+        }
+    }
 
     #[test]
     fn converts_date_words_both_ways() {
