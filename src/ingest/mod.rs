@@ -9,6 +9,7 @@ pub mod clean;
 pub mod docx;
 pub mod fields;
 pub mod html;
+pub mod id;
 pub mod lines;
 pub mod pdf;
 
@@ -16,6 +17,8 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use serde_json::Value;
+
+use id::DocId;
 
 /// A reply letter with the fields the index stores.
 #[derive(
@@ -68,8 +71,6 @@ const MAX_TEXT_BYTES: usize = 5 * 1024 * 1024;
 /// Largest PDF or DOCX file accepted, in bytes: they carry fonts and images, so they are
 /// much larger than their text.
 pub const MAX_FILE_BYTES: usize = 50 * 1024 * 1024;
-/// Largest id accepted, in bytes.
-const MAX_ID_BYTES: usize = 200;
 /// Title fallback length, in chars.
 const TITLE_FALLBACK_CHARS: usize = 40;
 
@@ -430,25 +431,15 @@ fn read_json_line(line: &[u8]) -> Result<Option<CorpusDoc>, IngestError> {
     }))
 }
 
-/// Trims and validates an id.
+/// Trims an id read from the corpus and validates it (see `DocId`).
 fn check_id(id: &str) -> Result<String, IngestError> {
     let id = id.trim();
-    let bad = |reason| {
-        Err(IngestError::BadId {
+    DocId::parse(id)
+        .map(DocId::into_string)
+        .map_err(|reason| IngestError::BadId {
             id: id.chars().take(80).collect(),
             reason,
         })
-    };
-    if id.is_empty() {
-        return bad("empty");
-    }
-    if id.len() > MAX_ID_BYTES {
-        return bad("longer than 200 bytes");
-    }
-    if id.chars().any(char::is_control) {
-        return bad("contains control characters");
-    }
-    Ok(id.to_string())
 }
 
 fn check_size(text: &str) -> Result<(), IngestError> {

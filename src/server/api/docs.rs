@@ -8,21 +8,22 @@ use serde::Serialize;
 use subtle::ConstantTimeEq;
 use utoipa::ToSchema;
 
-use super::MAX_ID_BYTES;
 use crate::error::{Code, Error};
+use crate::ingest::id::{DocId, MAX_ID_BYTES};
 use crate::ingest::{self, Letter};
 use crate::server::error::{ApiBytes, ApiError, ApiPath, ErrorBody};
 use crate::server::{AppState, blocking};
 
-/// Rejects ids no document can have, before touching the index.
-pub fn check_id(id: &str) -> Result<(), ApiError> {
-    if id.is_empty() || id.len() > MAX_ID_BYTES || id.chars().any(char::is_control) {
-        return Err(ApiError::new(
+/// The id of a request's path, validated once (see `DocId`), before the index is touched.
+pub fn doc_id(id: &str) -> Result<DocId, ApiError> {
+    DocId::parse(id).map_err(|reason| {
+        ApiError::new(
             Code::BadId,
-            format!("a document id is 1–{MAX_ID_BYTES} bytes without control characters"),
-        ));
-    }
-    Ok(())
+            format!(
+                "invalid document id: {reason} (an id is 1–{MAX_ID_BYTES} bytes without control, invisible or surrounding space characters)"
+            ),
+        )
+    })
 }
 
 /// One document: all fields and the cleaned text.
@@ -32,7 +33,7 @@ pub async fn get_doc(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Letter>, ApiError> {
-    check_id(&id)?;
+    let id = doc_id(&id)?.into_string();
     let letter = blocking(&state, move |s| {
         s.engine.get(&id)?.ok_or(Error::NotFound(id))
     })
@@ -85,7 +86,7 @@ pub async fn put_doc(
     ApiBytes(body): ApiBytes,
 ) -> Result<Response, ApiError> {
     authorize(&state, &headers)?;
-    check_id(&id)?;
+    let id = doc_id(&id)?.into_string();
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -157,7 +158,7 @@ pub async fn delete_doc(
     headers: HeaderMap,
 ) -> Result<Json<WriteResult>, ApiError> {
     authorize(&state, &headers)?;
-    check_id(&id)?;
+    let id = doc_id(&id)?.into_string();
     let target = id.clone();
     let deleted = blocking(&state, move |s| s.engine.delete(&target)).await?;
     if !deleted {

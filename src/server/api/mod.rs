@@ -19,12 +19,9 @@ use crate::engine::suggest::Suggestion;
 use crate::engine::{SearchRequest, SimilarRequest};
 use crate::ingest::Letter;
 
-pub use docs::check_id;
+pub use docs::doc_id;
 pub use search::SearchBody;
 pub use similar::SimilarBody;
-
-/// Longest accepted document id, in bytes.
-pub const MAX_ID_BYTES: usize = 200;
 
 /// Routes that only read: these get CORS when origins are configured.
 pub fn read_routes() -> Router<AppState> {

@@ -5,7 +5,7 @@ use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::docs::check_id;
+use super::docs::doc_id;
 use crate::engine::dedup::NearDuplicate;
 use crate::engine::{SimilarRequest, SimilarResponse};
 use crate::server::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
@@ -89,7 +89,7 @@ pub async fn similar_by_id(
     ApiPath(id): ApiPath<String>,
     ApiQuery(p): ApiQuery<SimilarParams>,
 ) -> Result<Json<SimilarBody>, ApiError> {
-    check_id(&id)?;
+    let id = doc_id(&id)?.into_string();
     let request = SimilarRequest {
         text: String::new(),
         limit: p.limit,

@@ -18,7 +18,7 @@ pub(super) async fn doc_page(
     let Ok(Path(id)) = path else {
         return bad_id();
     };
-    if crate::server::api::check_id(&id).is_err() {
+    if crate::ingest::id::DocId::parse(&id).is_err() {
         return bad_id();
     }
     let q = query
