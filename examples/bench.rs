@@ -653,9 +653,9 @@ fn build_categories(analyzer: &Analyzer, syn: &Synthetic, n: usize) -> Vec<Categ
     let filtered: Vec<Work> = (0..n)
         .map(|i| {
             let mut r = req(several[i % several.len()].clone());
-            r.kind = Some(rng.pick(&kinds).to_string());
+            r.filters.kind = Some(rng.pick(&kinds).to_string());
             if !years.is_empty() {
-                r.year = Some(*rng.pick(&years));
+                r.filters.year = Some(*rng.pick(&years));
             }
             Work::Search(r)
         })
@@ -788,10 +788,10 @@ fn http_path(w: &Work) -> String {
             if r.offset > 0 {
                 p.push_str(&format!("&offset={}", r.offset));
             }
-            if let Some(k) = &r.kind {
+            if let Some(k) = &r.filters.kind {
                 p.push_str(&format!("&kind={}", url_encode(k)));
             }
-            if let Some(y) = r.year {
+            if let Some(y) = r.filters.year {
                 p.push_str(&format!("&year={y}"));
             }
             if r.sort == Some(SortOrder::Date) {

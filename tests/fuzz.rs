@@ -29,7 +29,7 @@ use reply_search::analysis::{Analyzer, NgramTokenizer, WordTokenizer};
 use reply_search::engine::Engine;
 use reply_search::engine::SimilarRequest;
 use reply_search::engine::highlight;
-use reply_search::engine::{FacetField, MatchMode, SearchRequest, SortOrder};
+use reply_search::engine::{FacetField, Filters, MatchMode, SearchRequest, SortOrder};
 use reply_search::ingest::{self, clean::clean_text, fields::extract_fields};
 use tantivy::tokenizer::{TokenStream, Tokenizer};
 
@@ -140,10 +140,13 @@ fn target_search(s: &str) -> Result<(), String> {
         },
         SearchRequest {
             q: "答复".into(),
-            respondent: Some(s.to_string()),
-            kind: Some(s.to_string()),
-            session: Some(s.to_string()),
-            from: Some(s.to_string()),
+            filters: Filters {
+                respondent: Some(s.to_string()),
+                kind: Some(s.to_string()),
+                session: Some(s.to_string()),
+                from: Some(s.to_string()),
+                ..Default::default()
+            },
             ..Default::default()
         },
     ];
@@ -162,9 +165,7 @@ fn target_search(s: &str) -> Result<(), String> {
     match engine.similar_to_text(&SimilarRequest {
         text: s.to_string(),
         limit: Some(3),
-        kind: None,
-        respondent: None,
-        year: None,
+        filters: Filters::default(),
     }) {
         Ok(_) => Ok(()),
         Err(e) if e.is_user_error() => Ok(()),

@@ -7,7 +7,9 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::{FUTIAN, shared_engine};
-use reply_search::engine::{FacetField, MatchMode, SearchRequest, SearchResponse, SortOrder};
+use reply_search::engine::{
+    FacetField, Filters, MatchMode, SearchRequest, SearchResponse, SortOrder,
+};
 use reply_search::text::compact;
 
 fn search(q: &str) -> SearchResponse {
@@ -208,7 +210,10 @@ fn filters_facets_sort_and_paging() {
     let proposals = engine
         .search(&SearchRequest {
             q: "建议".into(),
-            kind: Some("提案".into()),
+            filters: Filters {
+                kind: Some("提案".into()),
+                ..Default::default()
+            },
             limit: Some(100),
             ..Default::default()
         })
@@ -237,7 +242,10 @@ fn filters_facets_sort_and_paging() {
 
     let year = engine
         .search(&SearchRequest {
-            year: Some(2024),
+            filters: Filters {
+                year: Some(2024),
+                ..Default::default()
+            },
             facets: Some(vec![FacetField::Year]),
             limit: Some(100),
             ..Default::default()
@@ -252,8 +260,11 @@ fn filters_facets_sort_and_paging() {
     );
     let ranged = engine
         .search(&SearchRequest {
-            from: Some("2024-06".into()),
-            to: Some("2024-06-30".into()),
+            filters: Filters {
+                from: Some("2024-06".into()),
+                to: Some("2024-06-30".into()),
+                ..Default::default()
+            },
             limit: Some(100),
             ..Default::default()
         })
@@ -334,7 +345,6 @@ fn browse_facets_are_exact_and_follow_writes() {
     // A query that matches everything through the normal path ("-" of a word no letter has).
     let counted = engine
         .search(&SearchRequest {
-            kind: None,
             q: "-zzzqqqxxx".into(),
             ..Default::default()
         })

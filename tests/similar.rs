@@ -4,7 +4,7 @@
 mod common;
 
 use common::{FUTIAN, corpus_engine};
-use reply_search::engine::SimilarRequest;
+use reply_search::engine::{Filters, SimilarRequest};
 
 #[test]
 fn similar_by_id_excludes_the_source_and_respects_filters() {
@@ -26,7 +26,10 @@ fn similar_by_id_excludes_the_source_and_respects_filters() {
             FUTIAN,
             &SimilarRequest {
                 limit: Some(10),
-                kind: Some("提案".into()),
+                filters: Filters {
+                    kind: Some("提案".into()),
+                    ..Default::default()
+                },
                 ..Default::default()
             },
         )

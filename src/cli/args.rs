@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use reply_search::engine::{Filters, SearchRequest};
 
 #[derive(Parser)]
 #[command(
@@ -63,30 +64,10 @@ pub enum Command {
     },
     /// Search, printing hits for a terminal or as JSON.
     Search {
-        query: String,
+        #[command(flatten)]
+        request: SearchRequest,
         #[command(flatten)]
         paths: Paths,
-        #[arg(long, default_value_t = 10)]
-        limit: usize,
-        #[arg(long, default_value_t = 0)]
-        offset: usize,
-        #[arg(long)]
-        respondent: Option<String>,
-        #[arg(long)]
-        kind: Option<String>,
-        #[arg(long)]
-        year: Option<u32>,
-        #[arg(long)]
-        session: Option<String>,
-        #[arg(long)]
-        from: Option<String>,
-        #[arg(long)]
-        to: Option<String>,
-        #[arg(long, value_enum)]
-        sort: Option<SortArg>,
-        /// `most` (default): all words first, then most of them; `all`: every word required.
-        #[arg(long = "match", value_enum, default_value = "most")]
-        match_mode: MatchArg,
         #[arg(long)]
         json: bool,
     },
@@ -105,6 +86,8 @@ pub enum Command {
         file: Option<PathBuf>,
         #[arg(long, default_value_t = 5)]
         limit: usize,
+        #[command(flatten)]
+        filters: Filters,
         #[arg(long)]
         json: bool,
     },
@@ -115,16 +98,4 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-}
-
-#[derive(clap::ValueEnum, Clone, Copy)]
-pub enum SortArg {
-    Relevance,
-    Date,
-}
-
-#[derive(clap::ValueEnum, Clone, Copy)]
-pub enum MatchArg {
-    Most,
-    All,
 }

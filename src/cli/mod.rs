@@ -9,15 +9,13 @@ use std::path::Path;
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 use reply_search::analysis::{Analyzer, Vocab};
-use reply_search::engine::{
-    Engine, FacetField, MatchMode, SearchRequest, SimilarRequest, SortOrder, SyncReport,
-};
+use reply_search::engine::{Engine, SimilarRequest, SyncReport};
 use reply_search::error::{Code, Error};
 use reply_search::server::api::{SearchBody, SimilarBody};
 
 pub use args::Cli;
-use args::{Command, MatchArg, Paths, ServeArgs, SortArg};
-use print::{print_hits, print_report};
+use args::{Command, Paths, ServeArgs};
+use print::{print_hits, print_json, print_report, print_similar, print_stats};
 
 pub fn run(cli: Cli) -> Result<(), Error> {
     match cli.command {
@@ -37,58 +35,20 @@ pub fn run(cli: Cli) -> Result<(), Error> {
             }
             let report = sync(&engine, &paths.corpus)?;
             if json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&report).expect("report serialises")
-                );
+                print_json(&report);
             } else {
                 print_report(&report);
             }
             Ok(())
         }
         Some(Command::Search {
-            query,
+            request,
             paths,
-            limit,
-            offset,
-            respondent,
-            kind,
-            year,
-            session,
-            from,
-            to,
-            sort,
-            match_mode,
             json,
         }) => {
-            let engine = open_built(&paths)?;
-            let request = SearchRequest {
-                q: query,
-                limit: Some(limit),
-                offset,
-                respondent,
-                kind,
-                year,
-                session,
-                from,
-                to,
-                sort: sort.map(|s| match s {
-                    SortArg::Relevance => SortOrder::Relevance,
-                    SortArg::Date => SortOrder::Date,
-                }),
-                facets: Some(FacetField::DEFAULT.to_vec()),
-                match_mode: match match_mode {
-                    MatchArg::Most => MatchMode::Most,
-                    MatchArg::All => MatchMode::All,
-                },
-            };
-            let response = engine.search(&request)?;
+            let response = open_built(&paths)?.search(&request)?;
             if json {
-                let body = SearchBody::from(response);
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&body).expect("response serialises")
-                );
+                print_json(&SearchBody::from(response));
             } else {
                 print_hits(&response);
             }
@@ -100,12 +60,14 @@ pub fn run(cli: Cli) -> Result<(), Error> {
             text,
             file,
             limit,
+            filters,
             json,
         }) => {
             let engine = open_built(&paths)?;
             let mut request = SimilarRequest {
+                text: String::new(),
                 limit: Some(limit),
-                ..SimilarRequest::default()
+                filters,
             };
             let response = match (id, text, file) {
                 (Some(id), _, _) => engine.similar_to_id(&id, &request)?,
@@ -114,15 +76,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
                     engine.similar_to_text(&request)?
                 }
                 (_, _, Some(path)) => {
-                    let bytes = std::fs::read(&path).map_err(|e| {
-                        Error::bad(Code::BadFile, format!("{}: {e}", path.display()))
-                    })?;
-                    request.text = String::from_utf8(bytes).map_err(|_| {
-                        Error::bad(
-                            Code::BadFile,
-                            format!("{} is not UTF-8 text", path.display()),
-                        )
-                    })?;
+                    request.text = read_text_file(&path)?;
                     engine.similar_to_text(&request)?
                 }
                 _ => {
@@ -133,29 +87,9 @@ pub fn run(cli: Cli) -> Result<(), Error> {
                 }
             };
             if json {
-                let body = SimilarBody::from(response);
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&body).expect("response serialises")
-                );
+                print_json(&SimilarBody::from(response));
             } else {
-                println!("distinctive words: {}", response.terms.join(" "));
-                for (i, h) in response.hits.iter().enumerate() {
-                    let meta: Vec<String> =
-                        [Some(h.kind.clone()), h.respondent.clone(), h.date.clone()]
-                            .into_iter()
-                            .flatten()
-                            .collect();
-                    println!(
-                        "\n{}. {}  (score {:.1})\n   {}  [id {}]\n   shared: {}",
-                        i + 1,
-                        h.title,
-                        h.score,
-                        meta.join(" · "),
-                        h.id,
-                        h.shared_terms.join(" ")
-                    );
-                }
+                print_similar(&response);
             }
             Ok(())
         }
@@ -163,26 +97,25 @@ pub fn run(cli: Cli) -> Result<(), Error> {
             let engine = open(&paths)?;
             let stats = engine.stats()?;
             if json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&stats).expect("stats serialise")
-                );
+                print_json(&stats);
             } else {
-                println!(
-                    "documents: {}\nindex size: {:.1} MB",
-                    stats.docs,
-                    stats.index_bytes as f64 / 1e6
-                );
-                for (facet, counts) in &stats.facets {
-                    println!("\nby {facet}:");
-                    for (value, n) in &counts.0 {
-                        println!("  {n:>5}  {value}");
-                    }
-                }
+                print_stats(&stats);
             }
             Ok(())
         }
     }
+}
+
+/// The text of a file given on the command line (`similar --file`).
+fn read_text_file(path: &Path) -> Result<String, Error> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| Error::bad(Code::BadFile, format!("{}: {e}", path.display())))?;
+    String::from_utf8(bytes).map_err(|_| {
+        Error::bad(
+            Code::BadFile,
+            format!("{} is not UTF-8 text", path.display()),
+        )
+    })
 }
 
 fn open(paths: &Paths) -> Result<Engine, Error> {

@@ -2,7 +2,7 @@
 
 use std::io::IsTerminal;
 
-use reply_search::engine::{SearchResponse, SyncReport};
+use reply_search::engine::{SearchResponse, SimilarResponse, Stats, SyncReport};
 
 pub fn print_report(r: &SyncReport) {
     println!(
@@ -47,5 +47,52 @@ pub fn print_hits(r: &SearchResponse) {
         meta.extend(h.proposal_no.as_ref().map(|n| format!("第{n}号")));
         println!("   {}  [id {}]", meta.join(" · "), h.id);
         println!("   {}", h.snippet.render(open, close));
+    }
+}
+
+/// Prints a value as pretty JSON (what `--json` gives).
+pub fn print_json<T: serde::Serialize>(value: &T) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).expect("output serialises")
+    );
+}
+
+/// Prints similar letters with the words they share.
+pub fn print_similar(r: &SimilarResponse) {
+    println!("distinctive words: {}", r.terms.join(" "));
+    for (i, h) in r.hits.iter().enumerate() {
+        let meta: Vec<&str> = [
+            Some(h.kind.as_str()),
+            h.respondent.as_deref(),
+            h.date.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        println!(
+            "\n{}. {}  (score {:.1})\n   {}  [id {}]\n   shared: {}",
+            i + 1,
+            h.title,
+            h.score,
+            meta.join(" · "),
+            h.id,
+            h.shared_terms.join(" ")
+        );
+    }
+}
+
+/// Prints document counts by facet and the index size.
+pub fn print_stats(stats: &Stats) {
+    println!(
+        "documents: {}\nindex size: {:.1} MB",
+        stats.docs,
+        stats.index_bytes as f64 / 1e6
+    );
+    for (facet, counts) in &stats.facets {
+        println!("\nby {facet}:");
+        for (value, n) in &counts.0 {
+            println!("  {n:>5}  {value}");
+        }
     }
 }

@@ -30,8 +30,8 @@ use crate::error::Error;
 use crate::ingest::Letter;
 
 pub use request::{
-    FacetCounts, FacetField, Hit, MAX_LIMIT, MAX_OFFSET, MatchMode, SearchRequest, SearchResponse,
-    SortOrder, Stats,
+    FacetCounts, FacetField, Filters, Hit, MAX_LIMIT, MAX_OFFSET, MatchMode, SearchRequest,
+    SearchResponse, SortOrder, Stats,
 };
 use schema::{Fields, SCHEMA_VERSION, build_schema};
 use schema::{IndexMeta, META_FILE, index_settings};

@@ -11,7 +11,7 @@ use tantivy::{Score, Term};
 use super::Engine;
 use super::compile::term_filter;
 use super::query::{self, Atom, ParsedQuery, QueryField};
-use super::request::SearchRequest;
+use super::request::{Filters, SearchRequest};
 use crate::error::{Code, Error};
 use crate::text::date::{Date, YEARS};
 use crate::text::{compact, normalize};
@@ -178,7 +178,7 @@ impl Engine {
                 common: false,
             });
         }
-        self.plan_filters(req, &mut plan)?;
+        plan.filters.extend(self.filter_queries(&req.filters)?);
         Ok(plan)
     }
 
@@ -271,7 +271,11 @@ impl Engine {
         plan.tiered.push(Clause { common, ..clause });
     }
 
-    fn plan_filters(&self, req: &SearchRequest, plan: &mut Plan) -> Result<(), Error> {
+    /// The queries for a request's filters (each scores nothing): one builder for searches
+    /// and similar-letter requests, so both validate and match filters alike.
+    pub(super) fn filter_queries(&self, filters: &Filters) -> Result<Vec<Box<dyn Query>>, Error> {
+        let req = filters;
+        let mut out: Vec<Box<dyn Query>> = Vec::new();
         let f = &self.fields;
         let nonempty = |s: &Option<String>| {
             s.as_deref()
@@ -280,16 +284,13 @@ impl Engine {
                 .map(str::to_string)
         };
         if let Some(kind) = nonempty(&req.kind) {
-            plan.filters
-                .push(term_filter(Term::from_field_text(f.kind, &kind)));
+            out.push(term_filter(Term::from_field_text(f.kind, &kind)));
         }
         if let Some(r) = nonempty(&req.respondent) {
-            plan.filters
-                .push(term_filter(Term::from_field_text(f.respondent, &r)));
+            out.push(term_filter(Term::from_field_text(f.respondent, &r)));
         }
         if let Some(s) = nonempty(&req.session) {
-            plan.filters
-                .push(term_filter(Term::from_field_text(f.session, &s)));
+            out.push(term_filter(Term::from_field_text(f.session, &s)));
         }
         if let Some(year) = req.year {
             if !YEARS.contains(&year) {
@@ -302,8 +303,7 @@ impl Engine {
                     ),
                 ));
             }
-            plan.filters
-                .push(term_filter(Term::from_field_u64(f.year, year as u64)));
+            out.push(term_filter(Term::from_field_u64(f.year, year as u64)));
         }
         let from = nonempty(&req.from)
             .map(|d| parse_date_bound(&d, false))
@@ -323,12 +323,12 @@ impl Engine {
             let upper = to.map_or(Bound::Unbounded, |d| {
                 Bound::Included(Term::from_field_i64(f.date, d))
             });
-            plan.filters.push(Box::new(ConstScoreQuery::new(
+            out.push(Box::new(ConstScoreQuery::new(
                 Box::new(RangeQuery::new(lower, upper)),
                 0.0,
             )));
         }
-        Ok(())
+        Ok(out)
     }
 }
 

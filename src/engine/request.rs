@@ -13,7 +13,19 @@ pub const MAX_LIMIT: usize = 100;
 /// Deepest result reachable by paging.
 pub const MAX_OFFSET: usize = 10_000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, utoipa::ToSchema)]
+/// The order of hits.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    Default,
+    utoipa::ToSchema,
+    clap::ValueEnum,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum SortOrder {
     #[default]
@@ -23,7 +35,18 @@ pub enum SortOrder {
 
 /// `most`: documents with all the words first, then those with most of them (at least half).
 /// `all`: every word required.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, utoipa::ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    Default,
+    utoipa::ToSchema,
+    clap::ValueEnum,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum MatchMode {
     #[default]
@@ -43,7 +66,9 @@ pub enum MatchMode {
     Serialize,
     Deserialize,
     utoipa::ToSchema,
+    clap::ValueEnum,
 )]
+/// A field whose values are counted for the matching documents.
 #[serde(rename_all = "lowercase")]
 pub enum FacetField {
     Respondent,
@@ -81,31 +106,66 @@ impl FacetField {
     }
 }
 
-/// A search, as the API and the CLI take it.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
+/// The conditions every hit must meet whatever the query: what the facets and the filter
+/// form set. One declaration for searches and similar-letter requests, the JSON API, the CLI
+/// (`--respondent`, …) and the pages.
+#[derive(
+    Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema, clap::Args,
+)]
+#[serde(default)]
+pub struct Filters {
+    /// Exact answering body, as listed in the respondent facet.
+    #[arg(long)]
+    pub respondent: Option<String>,
+    /// 建议, 提案, 议案, 留言 or other.
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// Year of the letter's date (1900–2100).
+    #[arg(long)]
+    pub year: Option<u32>,
+    /// Exact session, as listed in the session facet.
+    #[arg(long)]
+    pub session: Option<String>,
+    /// Earliest date, `YYYY`, `YYYY-MM` or `YYYY-MM-DD`.
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Latest date, `YYYY`, `YYYY-MM` or `YYYY-MM-DD`.
+    #[arg(long)]
+    pub to: Option<String>,
+}
+
+impl Filters {
+    /// True when no filter is set.
+    pub fn is_empty(&self) -> bool {
+        *self == Filters::default()
+    }
+}
+
+/// A search, as the API (POST body; the GET form converts into it) and the CLI take it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema, clap::Args)]
 #[serde(default, deny_unknown_fields)]
 pub struct SearchRequest {
     /// The query: words, "exact phrase", -excluded, A OR B, field:value.
+    #[arg(value_name = "QUERY")]
     pub q: String,
     /// Hits to return (0–100, default 10).
+    #[arg(long)]
     pub limit: Option<usize>,
+    /// Hits to skip (up to 10000).
+    #[arg(long, default_value_t = 0)]
     pub offset: usize,
-    /// Exact answering body, as listed in the respondent facet.
-    pub respondent: Option<String>,
-    /// 建议, 提案, 议案, 留言 or other.
-    pub kind: Option<String>,
-    pub year: Option<u32>,
-    /// Exact session, as listed in the session facet.
-    pub session: Option<String>,
-    /// Earliest date, `YYYY`, `YYYY-MM` or `YYYY-MM-DD`.
-    pub from: Option<String>,
-    /// Latest date, `YYYY`, `YYYY-MM` or `YYYY-MM-DD`.
-    pub to: Option<String>,
+    #[serde(flatten)]
+    #[command(flatten)]
+    pub filters: Filters,
     /// `relevance` (default when there is a query) or `date` (newest first; default without one).
+    #[arg(long, value_enum)]
     pub sort: Option<SortOrder>,
     /// Facets to count; default respondent, year, kind.
+    #[arg(long, value_enum, value_delimiter = ',')]
     pub facets: Option<Vec<FacetField>>,
+    /// `most` (default): all words first, then most of them; `all`: every word required.
     #[serde(rename = "match")]
+    #[arg(long = "match", value_enum, default_value_t)]
     pub match_mode: MatchMode,
 }
 

@@ -13,6 +13,7 @@ use tantivy::{DocAddress, Score, Term};
 
 use crate::analysis::WordTokenizer;
 use crate::engine::Engine;
+use crate::engine::Filters;
 use crate::engine::compile::term_filter;
 use crate::engine::dedup::NearDuplicate;
 use crate::engine::highlight::{self, Highlighted};
@@ -34,9 +35,9 @@ pub struct SimilarRequest {
     pub text: String,
     /// Hits to return (1–50, default 5).
     pub limit: Option<usize>,
-    pub kind: Option<String>,
-    pub respondent: Option<String>,
-    pub year: Option<u32>,
+    /// Only letters meeting these (as for searches).
+    #[serde(flatten)]
+    pub filters: Filters,
 }
 
 /// A letter similar to the source, and why.
@@ -127,26 +128,11 @@ impl Engine {
         if let Some(id) = exclude {
             filters.push((Occur::MustNot, term_filter(Term::from_field_text(f.id, id))));
         }
-        if let Some(k) = req.kind.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            filters.push((Occur::Must, term_filter(Term::from_field_text(f.kind, k))));
-        }
-        if let Some(r) = req
-            .respondent
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
-            filters.push((
-                Occur::Must,
-                term_filter(Term::from_field_text(f.respondent, r)),
-            ));
-        }
-        if let Some(y) = req.year {
-            filters.push((
-                Occur::Must,
-                term_filter(Term::from_field_u64(f.year, y as u64)),
-            ));
-        }
+        filters.extend(
+            self.filter_queries(&req.filters)?
+                .into_iter()
+                .map(|q| (Occur::Must, q)),
+        );
         let with_filters = |q: Box<dyn Query>| -> BooleanQuery {
             let mut all: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, q)];
             all.extend(filters.iter().map(|(o, q)| (*o, q.box_clone())));

@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::engine::{FacetCounts, FacetField, MatchMode, SearchRequest, SearchResponse, SortOrder};
+use crate::engine::{
+    FacetCounts, FacetField, Filters, MatchMode, SearchRequest, SearchResponse, SortOrder,
+};
 use crate::error::Error;
 use crate::server::error::{ApiError, ApiJson, ApiQuery, ErrorBody};
 use crate::server::{AppState, bounded};
@@ -83,7 +85,9 @@ impl From<SearchResponse> for SearchBody {
     }
 }
 
-/// Query parameters of `GET /api/search`; `facets` is comma-separated.
+/// Query parameters of `GET /api/search`; `facets` is comma-separated. A query string cannot
+/// carry a nested struct with numbers (serde_urlencoded reads flattened values as strings), so
+/// the GET form lists the fields and converts into `SearchRequest` here, in one place.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SearchParams {
@@ -125,12 +129,14 @@ impl SearchParams {
             q: self.q.unwrap_or_default(),
             limit: self.limit,
             offset: self.offset.unwrap_or(0),
-            respondent: self.respondent,
-            kind: self.kind,
-            year: self.year,
-            session: self.session,
-            from: self.from,
-            to: self.to,
+            filters: Filters {
+                respondent: self.respondent,
+                kind: self.kind,
+                year: self.year,
+                session: self.session,
+                from: self.from,
+                to: self.to,
+            },
             sort: self.sort,
             facets,
             match_mode: self.match_mode.unwrap_or_default(),

@@ -7,7 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::docs::doc_id;
 use crate::engine::dedup::NearDuplicate;
-use crate::engine::{SimilarRequest, SimilarResponse};
+use crate::engine::{Filters, SimilarRequest, SimilarResponse};
 use crate::server::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
 use crate::server::{AppState, bounded};
 
@@ -76,9 +76,14 @@ impl From<SimilarResponse> for SimilarBody {
 pub struct SimilarParams {
     /// Hits to return, 1–50 (default 5).
     limit: Option<usize>,
-    kind: Option<String>,
     respondent: Option<String>,
+    kind: Option<String>,
     year: Option<u32>,
+    session: Option<String>,
+    /// YYYY, YYYY-MM or YYYY-MM-DD.
+    from: Option<String>,
+    /// YYYY, YYYY-MM or YYYY-MM-DD.
+    to: Option<String>,
 }
 
 /// Documents most similar to this one (itself excluded).
@@ -93,9 +98,14 @@ pub async fn similar_by_id(
     let request = SimilarRequest {
         text: String::new(),
         limit: p.limit,
-        kind: p.kind,
-        respondent: p.respondent,
-        year: p.year,
+        filters: Filters {
+            respondent: p.respondent,
+            kind: p.kind,
+            year: p.year,
+            session: p.session,
+            from: p.from,
+            to: p.to,
+        },
     };
     let response = bounded(&state, move |s| s.engine.similar_to_id(&id, &request)).await?;
     Ok(Json(SimilarBody::from(response)))
