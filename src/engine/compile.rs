@@ -6,8 +6,8 @@
 //! words come first, then those with most of them.
 
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, Occur, PhraseQuery, Query,
-    RegexQuery, TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, EmptyQuery, Occur, PhraseQuery, Query, RegexQuery,
+    TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{Score, Term};
@@ -170,12 +170,4 @@ fn regex_escape(s: &str) -> String {
         out.push(c);
     }
     out
-}
-
-/// Documents holding `term`, contributing nothing to the score (a filter).
-pub(crate) fn term_filter(term: Term) -> Box<dyn Query> {
-    Box::new(ConstScoreQuery::new(
-        Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
-        0.0,
-    ))
 }

@@ -50,9 +50,10 @@ pub(super) struct FacetCollector {
 /// The value strings of each segment's facet columns, by ordinal. Segments never change, so
 /// each table is read once instead of decompressing dictionary blocks on every search.
 #[derive(Clone, Default)]
-pub struct FacetValueCache(
-    Arc<Mutex<HashMap<(tantivy::index::SegmentId, FacetField), Arc<Vec<String>>>>>,
-);
+pub struct FacetValueCache(Arc<Mutex<ValueTables>>);
+
+/// Value strings by ordinal, per (segment, facet).
+type ValueTables = HashMap<(tantivy::index::SegmentId, FacetField), Arc<Vec<String>>>;
 
 impl FacetValueCache {
     fn values(

@@ -4,12 +4,11 @@
 use std::ops::Bound;
 
 use tantivy::collector::Count;
-use tantivy::query::{ConstScoreQuery, Query, RangeQuery};
-use tantivy::schema::Field;
+use tantivy::query::{ConstScoreQuery, Query, RangeQuery, TermQuery};
+use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{Score, Term};
 
 use super::Engine;
-use super::compile::term_filter;
 use super::query::{self, Atom, ParsedQuery, QueryField};
 use super::request::{Filters, SearchRequest};
 use crate::error::{Code, Error};
@@ -330,6 +329,14 @@ impl Engine {
         }
         Ok(out)
     }
+}
+
+/// Documents holding `term`, contributing nothing to the score (a filter).
+pub(super) fn term_filter(term: Term) -> Box<dyn Query> {
+    Box::new(ConstScoreQuery::new(
+        Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+        0.0,
+    ))
 }
 
 impl Plan {

@@ -198,10 +198,10 @@ impl Engine {
                     report.added += 1;
                 }
                 written += 1;
-                if written % batch == 0 {
+                if written.is_multiple_of(batch) {
                     self.with_writer(|writer| self.commit(writer))?;
                 }
-                if written % 64 == 0 {
+                if written.is_multiple_of(64) {
                     progress(written);
                 }
             }
