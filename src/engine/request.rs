@@ -110,9 +110,18 @@ impl FacetField {
 /// form set. One declaration for searches and similar-letter requests, the JSON API, the CLI
 /// (`--respondent`, …) and the pages.
 #[derive(
-    Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema, clap::Args,
+    Debug,
+    Clone,
+    Default,
+    PartialEq,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+    utoipa::IntoParams,
+    clap::Args,
 )]
 #[serde(default)]
+#[into_params(parameter_in = Query)]
 pub struct Filters {
     /// Exact answering body, as listed in the respondent facet.
     #[arg(long)]
@@ -170,10 +179,13 @@ pub struct SearchRequest {
 }
 
 /// One result: the letter's fields, its title and a passage of its text with the matches.
-#[derive(Debug, Clone)]
+/// Serialising it gives the plain fields; how matches are shown is the caller's choice (the
+/// API adds `title`, `title_html` and an HTML `snippet`).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Hit {
     pub id: String,
     /// The title as written, with the query's matches.
+    #[serde(skip)]
     pub title: Highlighted,
     pub kind: String,
     pub respondent: Option<String>,
@@ -185,6 +197,7 @@ pub struct Hit {
     /// How many of the query's words this document contains.
     pub matched_terms: usize,
     /// A passage of the text around the best cluster of matches.
+    #[serde(skip)]
     pub snippet: Highlighted,
 }
 
@@ -205,23 +218,28 @@ impl Serialize for FacetCounts {
     }
 }
 
-/// What a search found.
-#[derive(Debug, Clone)]
+/// What a search found. Serialising it gives everything but the hits, which the caller
+/// renders (see `Hit`).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SearchResponse {
     pub query: String,
     /// How the query was read: words with their synonym expansions, phrases, exclusions.
     pub expanded_query: String,
     /// Word clauses of the query (what `matched_terms` counts against); phrases, fields and
     /// exclusions aside.
+    #[serde(skip)]
     pub words: usize,
     pub total: usize,
     pub offset: usize,
     pub limit: usize,
     pub took_ms: f64,
+    #[serde(skip)]
     pub hits: Vec<Hit>,
     /// Facet name → value counts.
+    #[schema(value_type = HashMap<String, HashMap<String, u64>>)]
     pub facets: BTreeMap<String, FacetCounts>,
     /// Notes on what was ignored or adjusted, e.g. words beyond the limit.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
 }
 

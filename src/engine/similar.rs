@@ -40,8 +40,9 @@ pub struct SimilarRequest {
     pub filters: Filters,
 }
 
-/// A letter similar to the source, and why.
-#[derive(Debug, Clone)]
+/// A letter similar to the source, and why. Serialising it gives everything but the snippet,
+/// which the caller renders.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct SimilarHit {
     pub id: String,
     pub title: String,
@@ -54,19 +55,23 @@ pub struct SimilarHit {
     pub shared_terms: Vec<String>,
     /// Set when the document repeats the source's text: the exact overlap and the passages
     /// both contain. Near-duplicates come first.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub near_duplicate: Option<NearDuplicate>,
     /// A passage with the shared words (or a near-duplicate's shared passages) marked.
+    #[serde(skip)]
     pub snippet: Highlighted,
 }
 
-/// The letters most similar to a source.
-#[derive(Debug, Clone)]
+/// The letters most similar to a source. Serialising it gives everything but the hits.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct SimilarResponse {
     /// The source document's id, when searching by id.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The distinctive words the search used, most distinctive first.
     pub terms: Vec<String>,
     pub took_ms: f64,
+    #[serde(skip)]
     pub hits: Vec<SimilarHit>,
 }
 

@@ -60,7 +60,8 @@ pub(super) const BLOCKS: &[&str] = &[
 ];
 
 /// Elements that are page chrome by their tag.
-pub(super) const CHROME_TAGS: &[&str] = &["nav", "header", "footer", "aside", "form", "menu", "dialog"];
+pub(super) const CHROME_TAGS: &[&str] =
+    &["nav", "header", "footer", "aside", "form", "menu", "dialog"];
 
 /// Class/id words naming chrome, matched anywhere in a class or id token ("bdsharebox",
 /// "topnavbar").
@@ -139,7 +140,8 @@ pub(super) const CONTENT_TOKENS: &[&str] = &[
 ];
 
 /// Weaker content containers.
-pub(super) const GENERIC_CONTENT_TOKENS: &[&str] = &["content", "article", "detail", "main", "text", "con"];
+pub(super) const GENERIC_CONTENT_TOKENS: &[&str] =
+    &["content", "article", "detail", "main", "text", "con"];
 
 /// Labels of the 政府信息公开 metadata table shown above a letter.
 pub(super) const METADATA_LABELS: &[&str] = &[
@@ -196,4 +198,3 @@ pub(super) const BAR_WORDS_WEAK: &[&str] = &[
 
 /// Text of chrome elements is short; longer elements are content even if they match.
 pub(super) const BAR_MAX_CHARS: usize = 160;
-

@@ -2,34 +2,27 @@
 
 use axum::Json;
 use axum::extract::State;
-use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::engine::{
-    FacetCounts, FacetField, Filters, MatchMode, SearchRequest, SearchResponse, SortOrder,
+    FacetField, Filters, Hit, MatchMode, SearchRequest, SearchResponse, SortOrder,
 };
 use crate::error::Error;
 use crate::server::error::{ApiError, ApiJson, ApiQuery, ErrorBody};
 use crate::server::{AppState, bounded};
 
-/// One hit as the API answers it.
+/// One hit as the API answers it: the engine's fields, the title, and the title and snippet
+/// as escaped HTML with matches in `<mark>`.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(as = Hit)]
 pub struct HitBody {
-    pub id: String,
+    #[serde(flatten)]
+    pub hit: Hit,
     pub title: String,
     /// The title as escaped HTML with matches in `<mark>`.
     pub title_html: String,
-    pub kind: String,
-    pub respondent: Option<String>,
-    pub date: Option<String>,
-    pub proposal_no: Option<String>,
-    pub session: Option<String>,
-    pub score: f32,
-    /// How many of the query's words this document contains.
-    pub matched_terms: usize,
     /// Escaped document text in which only `<mark>` and `</mark>` are markup.
     pub snippet: String,
 }
@@ -38,56 +31,28 @@ pub struct HitBody {
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(as = SearchResponse)]
 pub struct SearchBody {
-    pub query: String,
-    /// How the query was read: words with their synonym expansions, phrases, exclusions.
-    pub expanded_query: String,
-    pub total: usize,
-    pub offset: usize,
-    pub limit: usize,
-    pub took_ms: f64,
+    #[serde(flatten)]
+    pub response: SearchResponse,
     pub hits: Vec<HitBody>,
-    #[schema(value_type = HashMap<String, HashMap<String, u64>>)]
-    pub facets: BTreeMap<String, FacetCounts>,
-    /// Notes on what was ignored or adjusted, e.g. words beyond the limit.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub notes: Vec<String>,
 }
 
 impl From<SearchResponse> for SearchBody {
-    fn from(r: SearchResponse) -> Self {
-        SearchBody {
-            query: r.query,
-            expanded_query: r.expanded_query,
-            total: r.total,
-            offset: r.offset,
-            limit: r.limit,
-            took_ms: r.took_ms,
-            hits: r
-                .hits
-                .into_iter()
-                .map(|h| HitBody {
-                    title_html: h.title.to_html(),
-                    snippet: h.snippet.to_html(),
-                    id: h.id,
-                    title: h.title.text,
-                    kind: h.kind,
-                    respondent: h.respondent,
-                    date: h.date,
-                    proposal_no: h.proposal_no,
-                    session: h.session,
-                    score: h.score,
-                    matched_terms: h.matched_terms,
-                })
-                .collect(),
-            facets: r.facets,
-            notes: r.notes,
-        }
+    fn from(mut response: SearchResponse) -> Self {
+        let hits = std::mem::take(&mut response.hits)
+            .into_iter()
+            .map(|hit| HitBody {
+                title: hit.title.text.clone(),
+                title_html: hit.title.to_html(),
+                snippet: hit.snippet.to_html(),
+                hit,
+            })
+            .collect();
+        SearchBody { response, hits }
     }
 }
 
-/// Query parameters of `GET /api/search`; `facets` is comma-separated. A query string cannot
-/// carry a nested struct with numbers (serde_urlencoded reads flattened values as strings), so
-/// the GET form lists the fields and converts into `SearchRequest` here, in one place.
+/// Query parameters of `GET /api/search` besides the filters (read from the same query string
+/// as `Filters`); `facets` is comma-separated.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SearchParams {
@@ -97,14 +62,6 @@ pub struct SearchParams {
     limit: Option<usize>,
     /// Hits to skip, up to 10000.
     offset: Option<usize>,
-    respondent: Option<String>,
-    kind: Option<String>,
-    year: Option<u32>,
-    session: Option<String>,
-    /// YYYY, YYYY-MM or YYYY-MM-DD.
-    from: Option<String>,
-    /// YYYY, YYYY-MM or YYYY-MM-DD.
-    to: Option<String>,
     sort: Option<SortOrder>,
     /// Comma-separated: respondent, year, kind, session. Empty for none.
     facets: Option<String>,
@@ -115,7 +72,7 @@ pub struct SearchParams {
 
 impl SearchParams {
     /// The GET form converts into the POST form, so there is one code path.
-    fn into_request(self) -> Result<SearchRequest, ApiError> {
+    fn into_request(self, filters: Filters) -> Result<SearchRequest, ApiError> {
         let facets = match self.facets {
             None => None,
             Some(list) => Some(
@@ -129,14 +86,7 @@ impl SearchParams {
             q: self.q.unwrap_or_default(),
             limit: self.limit,
             offset: self.offset.unwrap_or(0),
-            filters: Filters {
-                respondent: self.respondent,
-                kind: self.kind,
-                year: self.year,
-                session: self.session,
-                from: self.from,
-                to: self.to,
-            },
+            filters,
             sort: self.sort,
             facets,
             match_mode: self.match_mode.unwrap_or_default(),
@@ -153,13 +103,14 @@ async fn run_search(
 }
 
 /// Search reply letters.
-#[utoipa::path(get, path = "/api/search", params(SearchParams),
+#[utoipa::path(get, path = "/api/search", params(SearchParams, Filters),
     responses((status = 200, body = SearchBody), (status = 400, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn search_get(
     State(state): State<AppState>,
     ApiQuery(params): ApiQuery<SearchParams>,
+    ApiQuery(filters): ApiQuery<Filters>,
 ) -> Result<Json<SearchBody>, ApiError> {
-    run_search(&state, params.into_request()?).await
+    run_search(&state, params.into_request(filters)?).await
 }
 
 /// Search reply letters, parameters as a JSON body.
