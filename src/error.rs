@@ -31,6 +31,8 @@ pub enum Code {
     Unauthorized,
     ReadOnly,
     Busy,
+    Conflict,
+    Locked,
     Internal,
 }
 
@@ -82,6 +84,12 @@ impl Code {
             Unauthorized => ("unauthorized", 401, "需要管理密钥。"),
             ReadOnly => ("read_only", 403, "本服务为只读。"),
             Busy => ("busy", 503, "服务器繁忙，请稍后重试。"),
+            Conflict => (
+                "conflict",
+                409,
+                "该文档来自语料文件夹，请修改或删除对应文件。",
+            ),
+            Locked => ("locked", 503, "索引正被其他进程写入，请稍后重试。"),
             Internal => ("internal", 500, "服务器内部出错，已记录，请稍后重试。"),
         }
     }
@@ -116,9 +124,13 @@ pub enum Error {
     #[error("no document with id {0:?}")]
     NotFound(String),
     #[error(
-        "the index is being written by another process (its writer lock is held); try again when that run ends"
+        "the index is being written by another process{}: stop it or wait for it to end (a server holds the index for as long as it runs)",
+        holder.as_ref().map(|h| format!(" ({h})")).unwrap_or_default()
     )]
-    Locked,
+    Locked { holder: Option<String> },
+    /// The write conflicts with where the document comes from (a corpus file).
+    #[error("{0}")]
+    Conflict(String),
     #[error("{path}: {source}")]
     Io {
         path: String,
@@ -147,7 +159,10 @@ impl Error {
 
     /// True when the caller, not the engine, is at fault.
     pub fn is_user_error(&self) -> bool {
-        matches!(self, Error::BadInput { .. } | Error::NotFound(_))
+        matches!(
+            self,
+            Error::BadInput { .. } | Error::NotFound(_) | Error::Conflict(_)
+        )
     }
 }
 

@@ -30,6 +30,8 @@ pub fn run(cli: Cli) -> Result<(), Error> {
             json,
         }) => {
             let engine = open(&paths)?;
+            // Fails at once, naming the holder, when a server or another run has the index.
+            engine.hold_writer()?;
             if rebuild {
                 engine.clear()?;
             }
@@ -170,6 +172,8 @@ fn serve(args: ServeArgs) -> Result<(), Error> {
     use reply_search::server::{self, ServerOptions, Shared};
     let started = std::time::Instant::now();
     let engine = open(&args.paths)?;
+    // The server is the index's only writer for as long as it runs.
+    engine.hold_writer()?;
     if args.paths.corpus.is_dir() {
         let report = sync(&engine, &args.paths.corpus)?;
         print_report(&report);

@@ -48,6 +48,8 @@ pub struct Engine {
     /// The index's only writer (tantivy allows one per index); held after the first write
     /// so that API writes do not pay for re-opening it. The mutex serialises writes.
     writer: Mutex<Option<IndexWriter>>,
+    /// Set by `hold_writer`: the writer stays open (the index locked) for the process's life.
+    hold: std::sync::atomic::AtomicBool,
     dir: Option<PathBuf>,
     /// Facet value tables per segment, shared by searches.
     facet_values: facets::FacetValueCache,
@@ -129,6 +131,7 @@ impl Engine {
             fields,
             analyzer,
             writer: Mutex::new(None),
+            hold: Default::default(),
             dir,
             facet_values: Default::default(),
             browse_facets: Default::default(),

@@ -27,6 +27,8 @@ fn commit_every() -> usize {
 }
 
 const WRITER_MEMORY: usize = 256 * 1024 * 1024;
+/// The file in the index folder naming the process that holds the writer lock.
+const LOCK_HOLDER_FILE: &str = "writer.pid";
 
 /// What a corpus sync did.
 #[derive(Debug, Default, Serialize)]
@@ -70,9 +72,12 @@ impl Engine {
                 .index
                 .writer_with_num_threads(threads, WRITER_MEMORY)
                 .map_err(|e| match e {
-                    tantivy::TantivyError::LockFailure(..) => Error::Locked,
+                    tantivy::TantivyError::LockFailure(..) => Error::Locked {
+                        holder: self.lock_holder(),
+                    },
                     e => e.into(),
                 })?;
+            self.record_lock_holder();
             *guard = Some(writer);
         }
         f(guard.as_mut().expect("writer was just opened"))
@@ -234,39 +239,118 @@ impl Engine {
         Ok(report)
     }
 
-    /// Adds or replaces one document (written through the API) and commits.
-    pub fn put(&self, letter: &Letter) -> Result<(), Error> {
+    /// Adds or replaces one document written through the API and commits; true when it is
+    /// new. A document that came from a corpus file belongs to that file: writing it here
+    /// would be undone by the next sync, so it is refused (`Error::Conflict`).
+    ///
+    /// The check and the write happen under the writer's lock, so of concurrent writes of one
+    /// new id exactly one reports it new.
+    pub fn put(&self, letter: &Letter) -> Result<bool, Error> {
         let hash = ingest::content_hash(
             serde_json::to_string(letter)
                 .expect("letter serialises")
                 .as_bytes(),
         );
         self.with_writer(|writer| {
+            let existed = self.check_api_owned(&letter.id)?;
             writer.delete_term(Term::from_field_text(self.fields.id, &letter.id));
             writer.add_document(self.tantivy_doc(letter, hash, ORIGIN_API))?;
-            self.commit(writer)
+            self.commit(writer)?;
+            Ok(!existed)
         })
     }
 
-    /// Deletes one document; false when there was none with that id.
+    /// Deletes one document written through the API; false when there was none with that id.
+    /// Documents from corpus files are refused as in `put`.
     pub fn delete(&self, id: &str) -> Result<bool, Error> {
-        if self.get(id)?.is_none() {
-            return Ok(false);
-        }
         self.with_writer(|writer| {
+            if !self.check_api_owned(id)? {
+                return Ok(false);
+            }
             writer.delete_term(Term::from_field_text(self.fields.id, id));
-            self.commit(writer)
-        })?;
-        Ok(true)
+            self.commit(writer)?;
+            Ok(true)
+        })
+    }
+
+    /// Whether a live document has this id, refusing one that a corpus file owns.
+    fn check_api_owned(&self, id: &str) -> Result<bool, Error> {
+        let Some((address, origin)) = self.origin_of(id)? else {
+            return Ok(false);
+        };
+        if origin == ORIGIN_API {
+            return Ok(true);
+        }
+        let source = self.letter_at(&self.reader.searcher(), address)?.source;
+        Err(Error::Conflict(format!(
+            "document {id:?} comes from the corpus folder{}; change or remove it there (API writes \
+             apply only to documents written through the API, so a corpus sync never undoes them)",
+            source.map(|s| format!(" ({s})")).unwrap_or_default()
+        )))
+    }
+
+    /// The address and origin (`ORIGIN_API` or `ORIGIN_CORPUS`) of the live document `id`.
+    fn origin_of(&self, id: &str) -> Result<Option<(tantivy::DocAddress, String)>, Error> {
+        let searcher = self.reader.searcher();
+        let query = tantivy::query::TermQuery::new(
+            Term::from_field_text(self.fields.id, id),
+            tantivy::schema::IndexRecordOption::Basic,
+        );
+        let top = searcher.search(
+            &query,
+            &tantivy::collector::TopDocs::with_limit(1).order_by_score(),
+        )?;
+        let Some(&(_, address)) = top.first() else {
+            return Ok(None);
+        };
+        let segment = searcher.segment_reader(address.segment_ord);
+        let column = segment
+            .fast_fields()
+            .str("origin")?
+            .ok_or_else(|| Error::Internal("origin column missing".into()))?;
+        let mut origin = String::new();
+        if let Some(ord) = column.term_ords(address.doc_id).next() {
+            column.ord_to_str(ord, &mut origin)?;
+        }
+        Ok(Some((address, origin)))
+    }
+
+    /// Opens the writer now and keeps it (and so the index's lock) until the process ends:
+    /// a server holds it for its whole life, so another process that would write the same
+    /// index (`reply-search index`) fails at once instead of deleting what the server wrote.
+    pub fn hold_writer(&self) -> Result<(), Error> {
+        self.hold.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.with_writer(|_| Ok(()))
+    }
+
+    /// Records this process as the writer, so a refused second writer can name it.
+    fn record_lock_holder(&self) {
+        if let Some(dir) = &self.dir {
+            let _ = std::fs::write(dir.join(LOCK_HOLDER_FILE), std::process::id().to_string());
+        }
+    }
+
+    /// Who holds the writer lock, as recorded by `record_lock_holder` ("process 1234").
+    fn lock_holder(&self) -> Option<String> {
+        let dir = self.dir.as_ref()?;
+        let pid = std::fs::read_to_string(dir.join(LOCK_HOLDER_FILE)).ok()?;
+        let pid = pid.trim();
+        (!pid.is_empty() && pid.chars().all(|c| c.is_ascii_digit()))
+            .then(|| format!("process {pid}"))
     }
 
     /// Closes the writer after waiting for its background merges, so a bulk run leaves few
     /// segments and no abandoned merge output behind.
+    /// A held writer (see `hold_writer`) is opened again at once.
     pub fn finish_writes(&self) -> Result<(), Error> {
-        let writer = self.writer.lock().unwrap_or_else(|p| p.into_inner()).take();
-        if let Some(writer) = writer {
+        let mut guard = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(writer) = guard.take() {
             writer.wait_merging_threads()?;
             self.reader.reload()?;
+        }
+        drop(guard);
+        if self.hold.load(std::sync::atomic::Ordering::SeqCst) {
+            self.with_writer(|_| Ok(()))?;
         }
         Ok(())
     }
@@ -277,5 +361,88 @@ impl Engine {
             writer.delete_all_documents()?;
             self.commit(writer)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::Analyzer;
+
+    fn letter(id: &str) -> Letter {
+        crate::ingest::letter_from_text(id, "关于停车难问题的建议的答复\n已增设泊位。", None)
+            .unwrap()
+    }
+
+    /// Regression (writes undone by a restart): a corpus letter can be neither replaced nor
+    /// deleted through the API, and what the API wrote survives a corpus sync.
+    #[test]
+    fn api_writes_never_touch_corpus_letters_and_survive_syncs() {
+        let corpus = tempfile::tempdir().unwrap();
+        std::fs::write(
+            corpus.path().join("from-file.txt"),
+            "关于加装电梯的建议的答复\n同意。",
+        )
+        .unwrap();
+        let engine = Engine::in_memory(Analyzer::shared_default()).unwrap();
+        engine.sync_corpus(corpus.path(), &|_| {}).unwrap();
+        assert!(
+            matches!(engine.put(&letter("from-file")), Err(Error::Conflict(m)) if m.contains("from-file.txt"))
+        );
+        assert!(matches!(
+            engine.delete("from-file"),
+            Err(Error::Conflict(_))
+        ));
+        assert_eq!(engine.put(&letter("api-only")).unwrap(), true);
+        let report = engine.sync_corpus(corpus.path(), &|_| {}).unwrap();
+        assert_eq!((report.removed, report.updated), (0, 0));
+        assert!(engine.get("api-only").unwrap().is_some());
+        assert!(
+            engine
+                .get("from-file")
+                .unwrap()
+                .unwrap()
+                .text
+                .contains("同意")
+        );
+        assert!(engine.delete("api-only").unwrap());
+        assert!(!engine.delete("api-only").unwrap());
+    }
+
+    /// Regression: eight concurrent PUTs of one new id all answered 201.
+    #[test]
+    fn of_concurrent_writes_of_a_new_id_exactly_one_creates_it() {
+        let engine = Engine::in_memory(Analyzer::shared_default()).unwrap();
+        let created: Vec<bool> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..8)
+                .map(|_| s.spawn(|| engine.put(&letter("same")).unwrap()))
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert_eq!(created.iter().filter(|c| **c).count(), 1, "{created:?}");
+        assert_eq!(engine.num_docs(), 1);
+    }
+
+    /// Regression: `index --rebuild` ran (and deleted the API's letters) while a server had
+    /// the index. A held writer refuses a second writer at once, naming its process.
+    #[test]
+    fn a_held_index_refuses_a_second_writer_naming_the_holder() {
+        let dir = tempfile::tempdir().unwrap();
+        let server = Engine::open(dir.path(), Analyzer::shared_default()).unwrap();
+        server.hold_writer().unwrap();
+        let second = Engine::open(dir.path(), Analyzer::shared_default()).unwrap();
+        let started = std::time::Instant::now();
+        let err = second.clear().unwrap_err();
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        let pid = std::process::id().to_string();
+        assert!(
+            matches!(&err, Error::Locked { holder: Some(h) } if h.contains(&pid)),
+            "{err}"
+        );
+        assert!(err.to_string().contains(&pid));
+        // The holder keeps writing, also after finishing a bulk run.
+        server.finish_writes().unwrap();
+        assert!(server.put(&letter("kept")).unwrap());
+        assert!(second.hold_writer().is_err());
     }
 }

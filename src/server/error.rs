@@ -54,7 +54,8 @@ impl From<Error> for ApiError {
             Error::NotFound(id) => {
                 ApiError::new(Code::NotFound, format!("no document with id {id:?}"))
             }
-            Error::Locked => ApiError::new(Code::Busy, e.to_string()),
+            Error::Locked { .. } => ApiError::new(Code::Locked, e.to_string()),
+            Error::Conflict(message) => ApiError::new(Code::Conflict, message),
             other => {
                 tracing::error!(error = %other, "internal error");
                 ApiError::new(Code::Internal, "internal error; it has been logged")

@@ -44,7 +44,12 @@ impl Shared {
             options.max_concurrent_searches =
                 4 * std::thread::available_parallelism().map_or(2, |n| n.get());
         }
-        options.admin_key = options.admin_key.filter(|k| !k.trim().is_empty());
+        // Surrounding spaces (a copied key, a quoted environment variable) would make a key
+        // no header can match, since header values are trimmed: the key is trimmed too.
+        options.admin_key = options
+            .admin_key
+            .map(|k| k.trim().to_string())
+            .filter(|k| !k.is_empty());
         Arc::new(Shared {
             search_slots: tokio::sync::Semaphore::new(options.max_concurrent_searches),
             engine,

@@ -12,7 +12,7 @@ use crate::error::{Code, Error};
 use crate::ingest::id::{DocId, MAX_ID_BYTES};
 use crate::ingest::{self, Letter};
 use crate::server::error::{ApiBytes, ApiError, ApiPath, ErrorBody};
-use crate::server::{AppState, blocking};
+use crate::server::{AppState, blocking, bounded};
 
 /// The id of a request's path, validated once (see `DocId`), before the index is touched.
 pub fn doc_id(id: &str) -> Result<DocId, ApiError> {
@@ -60,7 +60,11 @@ fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
     let given = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
+        .and_then(|v| {
+            // The scheme is case-insensitive (RFC 9110); the key follows one or more spaces.
+            let (scheme, key) = v.split_once(' ')?;
+            scheme.eq_ignore_ascii_case("bearer").then(|| key.trim())
+        })
         .unwrap_or("");
     if bool::from(given.as_bytes().ct_eq(expected.as_bytes())) {
         Ok(())
@@ -92,45 +96,18 @@ pub async fn put_doc(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_ascii_lowercase();
-    // Letters as departments publish them: PDF and Word files, read like corpus files.
-    const BINARY_TYPES: [&str; 2] = [
-        "application/pdf",
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    ];
-    if BINARY_TYPES.iter().any(|t| content_type.starts_with(t)) {
-        let letter = ingest::letter_from_bytes(&id, &body, &content_type, None)
-            .map_err(|e| ApiError::new(Code::BadDocument, e.to_string()))?;
-        return store(&state, letter).await;
-    }
-    let text = std::str::from_utf8(&body)
-        .map_err(|_| ApiError::new(Code::BadBody, "the body is not valid UTF-8"))?;
-    let bad = |e: ingest::IngestError| ApiError::new(Code::BadDocument, e.to_string());
-    let letter = if content_type.starts_with("application/json") {
-        let mut value: serde_json::Value = serde_json::from_str(text)
-            .map_err(|e| ApiError::new(Code::BadBody, format!("invalid JSON: {e}")))?;
-        let object = value
-            .as_object_mut()
-            .ok_or_else(|| ApiError::new(Code::BadBody, "the body must be a JSON object"))?;
-        object.insert("id".into(), serde_json::Value::String(id.clone()));
-        ingest::letter_from_json(&value).map_err(bad)?
-    } else if content_type.starts_with("text/plain") {
-        ingest::letter_from_text(&id, text, None).map_err(bad)?
-    } else {
-        return Err(ApiError::new(
+    let format = BodyFormat::of(&content_type).ok_or_else(|| {
+        ApiError::new(
             Code::BadContentType,
-            "send application/json or text/plain",
-        ));
-    };
-    store(&state, letter).await
-}
-
-/// Writes a letter: 201 when it is new, 200 when it replaced one.
-async fn store(state: &AppState, letter: Letter) -> Result<Response, ApiError> {
-    let id = letter.id.clone();
-    let created = blocking(state, move |s| {
-        let existed = s.engine.get(&letter.id)?.is_some();
-        s.engine.put(&letter)?;
-        Ok(!existed)
+            "send application/json, text/plain, application/pdf or a .docx document",
+        )
+    })?;
+    // Reading a PDF or Word file, cleaning and extracting fields is CPU work: it runs on the
+    // blocking pool under the same bound as searches, never on the async threads.
+    let written = id.clone();
+    let created = bounded(&state, move |s| {
+        let letter = format.letter(&written, &body)?;
+        s.engine.put(&letter)
     })
     .await?;
     let status = if created {
@@ -146,6 +123,55 @@ async fn store(state: &AppState, letter: Letter) -> Result<Response, ApiError> {
         }),
     )
         .into_response())
+}
+
+/// The kinds of body a PUT accepts, by content type.
+#[derive(Debug, Clone, Copy)]
+enum BodyFormat {
+    /// A JSON document: fields as in the corpus JSONL; missing ones are extracted from the text.
+    Json,
+    /// A letter as plain text.
+    Text,
+    /// A letter as departments publish it: a PDF or Word file, read like a corpus file.
+    Binary(&'static str),
+}
+
+impl BodyFormat {
+    fn of(content_type: &str) -> Option<BodyFormat> {
+        const BINARY_TYPES: [&str; 2] = [
+            "application/pdf",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ];
+        if let Some(t) = BINARY_TYPES.iter().find(|t| content_type.starts_with(**t)) {
+            Some(BodyFormat::Binary(t))
+        } else if content_type.starts_with("application/json") {
+            Some(BodyFormat::Json)
+        } else if content_type.starts_with("text/plain") {
+            Some(BodyFormat::Text)
+        } else {
+            None
+        }
+    }
+
+    /// Reads the body into a letter with this id.
+    fn letter(self, id: &str, body: &[u8]) -> Result<Letter, Error> {
+        let bad = |e: ingest::IngestError| Error::bad(Code::BadDocument, e.to_string());
+        if let BodyFormat::Binary(content_type) = self {
+            return ingest::letter_from_bytes(id, body, content_type, None).map_err(bad);
+        }
+        let text = std::str::from_utf8(body)
+            .map_err(|_| Error::bad(Code::BadBody, "the body is not valid UTF-8"))?;
+        if let BodyFormat::Text = self {
+            return ingest::letter_from_text(id, text, None).map_err(bad);
+        }
+        let mut value: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| Error::bad(Code::BadBody, format!("invalid JSON: {e}")))?;
+        let object = value
+            .as_object_mut()
+            .ok_or_else(|| Error::bad(Code::BadBody, "the body must be a JSON object"))?;
+        object.insert("id".into(), serde_json::Value::String(id.to_string()));
+        ingest::letter_from_json(&value).map_err(bad)
+    }
 }
 
 /// Deletes a document. Needs the admin key.
