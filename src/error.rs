@@ -31,6 +31,7 @@ pub enum Code {
     Unauthorized,
     ReadOnly,
     Busy,
+    Timeout,
     Conflict,
     Locked,
     Internal,
@@ -84,6 +85,7 @@ impl Code {
             Unauthorized => ("unauthorized", 401, "需要管理密钥。"),
             ReadOnly => ("read_only", 403, "本服务为只读。"),
             Busy => ("busy", 503, "服务器繁忙，请稍后重试。"),
+            Timeout => ("timeout", 503, "请求处理超时，请稍后重试或缩小检索范围。"),
             Conflict => (
                 "conflict",
                 409,

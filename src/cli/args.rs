@@ -42,6 +42,9 @@ pub struct ServeArgs {
     /// Comma-separated origins allowed to call the read API from a browser (`*` for any).
     #[arg(long, env = "REPLY_SEARCH_CORS_ORIGINS", value_delimiter = ',')]
     pub cors_origins: Vec<String>,
+    /// Serve /metrics to any client (by default: loopback clients, or with the admin key).
+    #[arg(long, env = "REPLY_SEARCH_PUBLIC_METRICS")]
+    pub public_metrics: bool,
     /// Re-index the corpus folder when its files change.
     #[arg(long)]
     pub watch: bool,

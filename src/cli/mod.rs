@@ -192,6 +192,8 @@ fn serve(args: ServeArgs) -> Result<(), Error> {
             .filter(|o| !o.is_empty())
             .collect(),
         max_concurrent_searches: 0,
+        public_metrics: args.public_metrics,
+        request_timeout: None,
     };
     let read_only = options
         .admin_key

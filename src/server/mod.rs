@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::Uri;
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderValue, Method, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use tokio::net::TcpListener;
@@ -58,23 +58,20 @@ fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
 pub fn app(state: AppState) -> Router {
     // The 405 fallback is set on each part before CORS wraps the reads, so a preflight
     // OPTIONS request reaches the CORS layer instead of the fallback.
+    let cors = cors_layer(&state.options.cors_origins);
     let reads = api::read_routes().method_not_allowed_fallback(method_not_allowed);
-    let reads = match cors_layer(&state.options.cors_origins) {
+    let reads = match cors.clone() {
         Some(cors) => reads.layer(cors),
         None => reads,
     };
     Router::new()
         .merge(reads)
-        .merge(api::write_routes().method_not_allowed_fallback(method_not_allowed))
+        .merge(api::write_routes(cors).method_not_allowed_fallback(method_not_allowed))
         .merge(pages::routes().method_not_allowed_fallback(method_not_allowed))
         .merge(widget::routes().method_not_allowed_fallback(method_not_allowed))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
-            StatusCode::SERVICE_UNAVAILABLE,
-            REQUEST_TIMEOUT,
-        ))
         .with_state(state)
 }
 
@@ -111,7 +108,8 @@ fn method_label(method: &Method) -> &'static str {
     }
 }
 
-/// Records metrics and adds security headers to every response.
+/// Bounds every request's time, records metrics and adds security headers to every response
+/// (also to a timed-out one, which is answered like every other error).
 async fn observe(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = method_label(request.method());
@@ -119,7 +117,18 @@ async fn observe(State(state): State<AppState>, request: Request, next: Next) ->
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_string(), |p| p.as_str().to_string());
-    let mut response = next.run(request).await;
+    let limit = state.options.request_timeout.unwrap_or(REQUEST_TIMEOUT);
+    let mut response = match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::new(
+            Code::Timeout,
+            format!(
+                "the request took longer than {:.1} s; retry, or narrow the query",
+                limit.as_secs_f64()
+            ),
+        )
+        .into_response(),
+    };
     state.metrics.record(
         method,
         &route,
@@ -160,9 +169,13 @@ pub async fn serve(
     app: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    // Peer addresses let `/metrics` tell loopback clients from others.
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 /// Resolves on Ctrl-C or SIGTERM.
@@ -186,4 +199,140 @@ pub async fn shutdown_signal() {
         _ = term => {},
     }
     tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::SocketAddr;
+
+    use axum::body::Body;
+    use axum::extract::ConnectInfo;
+    use axum::http::{Request, StatusCode, header};
+    use tower::ServiceExt;
+
+    use super::*;
+    use crate::analysis::Analyzer;
+    use crate::engine::Engine;
+
+    fn app_with(options: ServerOptions) -> Router {
+        let engine = Engine::in_memory(Analyzer::shared_default()).unwrap();
+        app(Shared::new(engine, options))
+    }
+
+    async fn send(
+        app: &Router,
+        request: Request<Body>,
+    ) -> (StatusCode, axum::http::HeaderMap, String) {
+        let response = app.clone().oneshot(request).await.unwrap();
+        let (parts, body) = response.into_parts();
+        let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap();
+        (
+            parts.status,
+            parts.headers,
+            String::from_utf8_lossy(&bytes).into_owned(),
+        )
+    }
+
+    fn from_peer(path: &str, peer: &str) -> Request<Body> {
+        let mut request = Request::get(path).body(Body::empty()).unwrap();
+        let addr: SocketAddr = peer.parse().unwrap();
+        request.extensions_mut().insert(ConnectInfo(addr));
+        request
+    }
+
+    /// Regression: the request timeout answered a bare 503 without JSON, Retry-After or a
+    /// trace in /metrics.
+    #[tokio::test]
+    async fn a_timed_out_request_gets_a_json_error_and_is_counted() {
+        let engine = Engine::in_memory(Analyzer::shared_default()).unwrap();
+        let state = Shared::new(
+            engine,
+            ServerOptions {
+                request_timeout: Some(Duration::from_millis(50)),
+                max_concurrent_searches: 1,
+                ..Default::default()
+            },
+        );
+        // The only search slot is taken, so the search waits (up to a second) past the timeout.
+        let _slot = state.search_slots.try_acquire().unwrap();
+        let app = app(state.clone());
+        let (status, headers, body) = send(
+            &app,
+            Request::get("/api/search?q=停车")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+        assert!(body.contains("\"code\":\"timeout\""), "{body}");
+        assert_eq!(headers[header::RETRY_AFTER], "1");
+        let (status, _, text) =
+            send(&app, Request::get("/metrics").body(Body::empty()).unwrap()).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            text.contains(r#"route="/api/search",status="503"} 1"#),
+            "{text}"
+        );
+    }
+
+    /// Regression: /metrics was public and cross-origin.
+    #[tokio::test]
+    async fn metrics_are_for_loopback_or_the_admin_key() {
+        let app = app_with(ServerOptions {
+            admin_key: Some("k".into()),
+            cors_origins: vec!["*".into()],
+            ..Default::default()
+        });
+        let (status, _, _) = send(&app, from_peer("/metrics", "203.0.113.7:5000")).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        let mut with_key = from_peer("/metrics", "203.0.113.7:5000");
+        with_key
+            .headers_mut()
+            .insert(header::AUTHORIZATION, "Bearer k".parse().unwrap());
+        assert_eq!(send(&app, with_key).await.0, StatusCode::OK);
+        let (status, headers, text) = send(&app, from_peer("/metrics", "127.0.0.1:5000")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(text.contains("reply_search_documents"));
+        assert!(headers.get(header::ACCESS_CONTROL_ALLOW_ORIGIN).is_none());
+        let public = app_with(ServerOptions {
+            public_metrics: true,
+            ..Default::default()
+        });
+        assert_eq!(
+            send(&public, from_peer("/metrics", "203.0.113.7:5000"))
+                .await
+                .0,
+            StatusCode::OK
+        );
+    }
+
+    /// Regression: GET /api/docs/{id} had no CORS headers although it is a read.
+    #[tokio::test]
+    async fn a_document_is_readable_cross_origin_but_never_writable() {
+        let origin = "http://portal.example";
+        let app = app_with(ServerOptions {
+            cors_origins: vec![origin.into()],
+            admin_key: Some("k".into()),
+            ..Default::default()
+        });
+        let get = Request::get("/api/docs/none")
+            .header(header::ORIGIN, origin)
+            .body(Body::empty())
+            .unwrap();
+        let (status, headers, _) = send(&app, get).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert_eq!(headers[header::ACCESS_CONTROL_ALLOW_ORIGIN], origin);
+        for method in ["PUT", "DELETE"] {
+            let preflight = Request::options("/api/docs/x")
+                .header(header::ORIGIN, origin)
+                .header(header::ACCESS_CONTROL_REQUEST_METHOD, method)
+                .body(Body::empty())
+                .unwrap();
+            let (_, headers, _) = send(&app, preflight).await;
+            assert!(
+                headers.get(header::ACCESS_CONTROL_ALLOW_ORIGIN).is_none(),
+                "{method}"
+            );
+        }
+    }
 }

@@ -19,6 +19,11 @@ pub struct ServerOptions {
     pub cors_origins: Vec<String>,
     /// Searches computed at once; more wait briefly, then get 503 + Retry-After.
     pub max_concurrent_searches: usize,
+    /// Serve `/metrics` to any client (by default only to loopback or with the admin key).
+    pub public_metrics: bool,
+    /// Longest a request may take before it is answered 503 `timeout` (default
+    /// `REQUEST_TIMEOUT`).
+    pub request_timeout: Option<std::time::Duration>,
 }
 
 /// State shared by all handlers.

@@ -50,7 +50,7 @@ pub struct WriteResult {
 
 /// Checks the bearer key in constant time: 403 when the server has no key (read-only),
 /// 401 when the request's key is missing or wrong.
-fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
+pub(super) fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
     let Some(expected) = state.options.admin_key.as_deref() else {
         return Err(ApiError::new(
             Code::ReadOnly,

@@ -1,13 +1,18 @@
 //! `GET /health` and `GET /metrics`.
 
+use std::net::SocketAddr;
+
 use axum::Json;
-use axum::extract::State;
-use axum::http::header;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, header};
 use axum::response::IntoResponse;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::docs::authorize;
+use crate::error::Code;
 use crate::server::AppState;
+use crate::server::error::ApiError;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Health {
@@ -24,9 +29,29 @@ pub async fn health(State(state): State<AppState>) -> Json<Health> {
     })
 }
 
-/// Prometheus metrics: requests and latency by route, documents, index size.
-#[utoipa::path(get, path = "/metrics", responses((status = 200, content_type = "text/plain", body = String)))]
-pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+/// Prometheus metrics: requests and latency by route, documents, index size. For operators:
+/// answered to clients on loopback (a scraper on the same host), to requests with the admin
+/// key, or to anyone when the server runs with `--public-metrics`.
+#[utoipa::path(get, path = "/metrics", responses((status = 200, content_type = "text/plain", body = String),
+    (status = 401, body = crate::server::error::ErrorBody)))]
+pub async fn metrics(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    request: axum::extract::Request,
+) -> Result<impl IntoResponse, ApiError> {
+    // In-process calls (tests) carry no peer address and count as local.
+    let local = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .is_none_or(|peer| peer.0.ip().is_loopback());
+    if !(state.options.public_metrics || local) {
+        authorize(&state, &headers).map_err(|_| {
+            ApiError::new(
+                Code::Unauthorized,
+                "metrics are served to loopback clients or with Authorization: Bearer <admin key> (or start the server with --public-metrics)",
+            )
+        })?;
+    }
     let docs = state.engine.num_docs() as f64;
     let bytes = state.engine.size_bytes() as f64;
     let uptime = state.started.elapsed().as_secs_f64();
@@ -43,11 +68,11 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
             uptime,
         ),
     ]);
-    (
+    Ok((
         [(
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
         text,
-    )
+    ))
 }

@@ -34,19 +34,25 @@ pub fn read_routes() -> Router<AppState> {
         .route("/api/similar", post(similar::similar_by_text))
         .route("/api/suggest", get(suggest::suggest))
         .route("/health", get(health::health))
-        .route("/metrics", get(health::metrics))
         .route("/api/openapi.json", get(openapi_json))
 }
 
-/// Routes that write, and the document route whose GET is a read: writes never get CORS,
-/// so a page on another origin can read but never write.
-pub fn write_routes() -> Router<AppState> {
-    Router::new().route(
-        "/api/docs/{id}",
-        get(docs::get_doc)
-            .put(docs::put_doc)
-            .delete(docs::delete_doc),
-    )
+/// The document route, whose GET is a read and whose PUT and DELETE are writes, and
+/// `/metrics`, which is for operators rather than pages (see `health::metrics`). Only the
+/// document GET gets CORS (as a route layer, so a preflight for a write is not answered):
+/// a page on another origin can read but never write.
+pub fn write_routes(cors: Option<tower_http::cors::CorsLayer>) -> Router<AppState> {
+    let read = get(docs::get_doc);
+    let read = match cors {
+        Some(cors) => read.route_layer(cors),
+        None => read,
+    };
+    Router::new()
+        .route(
+            "/api/docs/{id}",
+            read.put(docs::put_doc).delete(docs::delete_doc),
+        )
+        .route("/metrics", get(health::metrics))
 }
 
 #[derive(OpenApi)]
