@@ -2,189 +2,212 @@
 
 use super::similar::similar_card;
 use super::*;
+use crate::engine::highlight;
+use crate::error::Code;
+use crate::ingest::id::DocId;
+
+/// What the document page shows, gathered on the blocking pool.
+struct Found {
+    letter: Letter,
+    /// The letter's paragraphs with the query's matches marked.
+    paragraphs: Vec<Highlighted>,
+    /// Absent when finding similar letters failed: the page is useful without them.
+    similar: Option<SimilarResponse>,
+}
 
 pub(super) async fn doc_page(
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Response {
-    let bad_id = || {
-        let main = error_box("文档编号无效：编号不能为空、过长或包含控制字符。", None);
-        html(
+    let Some(id) = path
+        .ok()
+        .map(|Path(id)| id)
+        .filter(|id| DocId::parse(id).is_ok())
+    else {
+        let message = Code::BadId.message_zh();
+        return error_page(
             StatusCode::BAD_REQUEST,
-            layout("文档编号无效", &Params::default(), &main),
-        )
+            "文档编号无效",
+            &Params::default(),
+            message,
+        );
     };
-    let Ok(Path(id)) = path else {
-        return bad_id();
-    };
-    if crate::ingest::id::DocId::parse(&id).is_err() {
-        return bad_id();
-    }
     let q = query
         .ok()
         .and_then(|Query(pairs)| pairs.into_iter().rev().find(|(k, _)| k == "q"))
         .map(|(_, v)| v)
         .unwrap_or_default();
-    let lookup = id.clone();
+    let (lookup, query) = (id.clone(), q.clone());
     let found = bounded(&state, move |s| {
+        // The query is read (and a bad one refused) before the letter is looked up; the
+        // marking runs here, on the blocking pool, not on the async threads.
+        let needles = s.engine.query_needles(&query)?;
         let Some(letter) = s.engine.get(&lookup)? else {
             return Ok(None);
         };
+        let paragraphs = highlight::paragraphs(&letter.text, &needles);
         let request = SimilarRequest {
             limit: Some(SIMILAR_ON_DOC),
             ..Default::default()
         };
-        // The page is useful without its "similar" section, so a failure there is dropped.
         let similar = s.engine.similar_to_id(&lookup, &request).ok();
-        Ok(Some((letter, similar)))
+        Ok(Some(Found {
+            letter,
+            paragraphs,
+            similar,
+        }))
     })
     .await;
     match found {
-        Ok(Some((letter, similar))) => {
-            html(StatusCode::OK, document(&letter, similar.as_ref(), &q))
-        }
-        Ok(None) => doc_not_found(&id),
-        Err(e) => {
-            let main = error_box(&friendly(&e), Some(&e.message));
-            html(e.status, layout("出错了", &Params::default(), &main))
+        Ok(Some(found)) => html(StatusCode::OK, document(&found, &q)),
+        Ok(None) => not_found_notice(
+            "未找到该文档",
+            html! {
+                "编号为 " code { (truncate_chars(&id, 200)) } " 的答复不存在，可能已被删除。"
+            },
+        ),
+        Err(e) => api_error_page(&e, "出错了", &Params::default()),
+    }
+}
+
+/// One row of the fields table.
+fn row(label: &str, value: impl Render) -> Markup {
+    html! { tr { th scope="row" { (label) } td { (value) } } }
+}
+
+/// The letter's fields: kind, number, session, the proposal's title, who answered whom
+/// when, and where it came from.
+fn fields(letter: &Letter) -> Markup {
+    html! {
+        table.fields {
+            tbody {
+                (row("类别", kind_label(&letter.kind)))
+                @if let Some(v) = &letter.proposal_no { (row("编号", number_label(v))) }
+                @if let Some(v) = &letter.session { (row("届次", v)) }
+                @if let Some(v) = &letter.proposal_title { (row("建议/提案标题", format!("《{v}》"))) }
+                @if let Some(v) = &letter.respondent {
+                    @let others = Params {
+                        filters: Filters { respondent: Some(v.clone()), ..Filters::default() },
+                        ..Params::default()
+                    };
+                    (row("答复单位", html! {
+                        (v) " " a.small href=(others.url()) { "该单位的其他答复" }
+                    }))
+                }
+                @if let Some(v) = &letter.addressee { (row("收件人", v)) }
+                @if let Some(v) = &letter.date { (row("日期", v)) }
+                @if let Some(v) = &letter.source {
+                    (row("来源", html! {
+                        @if is_web_url(v) {
+                            a href=(v.trim()) rel="noopener noreferrer nofollow" { (v) }
+                        } @else {
+                            (v)
+                        }
+                    }))
+                }
+            }
         }
     }
 }
 
-pub(super) fn document(letter: &Letter, similar: Option<&SimilarResponse>, q: &str) -> String {
+fn document(found: &Found, q: &str) -> Markup {
+    let Found {
+        letter,
+        paragraphs,
+        similar,
+    } = found;
     let form = Params {
         q: q.to_string(),
         ..Params::default()
     };
-    let mut main = String::from("<nav class=\"crumbs\" aria-label=\"位置\"><a href=\"/\">首页</a>");
-    if !q.trim().is_empty() {
-        let _ = write!(
-            main,
-            " › <a href=\"{}\">“{}”的检索结果</a>",
-            esc(&form.url()),
-            esc(q.trim())
-        );
-    }
-    main.push_str(" › 答复全文</nav>\n<article class=\"doc\">\n");
-    let _ = writeln!(main, "<h1>{}</h1>", esc(&letter.title));
-
-    main.push_str("<table class=\"fields\">\n<tbody>\n");
-    let mut row = |label: &str, value: String| {
-        let _ = writeln!(
-            main,
-            "<tr><th scope=\"row\">{label}</th><td>{value}</td></tr>"
-        );
-    };
-    row("类别", esc(kind_label(&letter.kind)));
-    if let Some(v) = letter.proposal_no.as_deref() {
-        row("编号", esc(&number_label(v)));
-    }
-    if let Some(v) = letter.session.as_deref() {
-        row("届次", esc(v));
-    }
-    if let Some(v) = letter.proposal_title.as_deref() {
-        row("建议/提案标题", format!("《{}》", esc(v)));
-    }
-    if let Some(v) = letter.respondent.as_deref() {
-        let href = esc(&Params {
-            respondent: Some(v.to_string()),
-            ..Params::default()
-        }
-        .url());
-        row(
-            "答复单位",
-            format!(
-                "{} <a class=\"small\" href=\"{href}\">该单位的其他答复</a>",
-                esc(v)
-            ),
-        );
-    }
-    if let Some(v) = letter.addressee.as_deref() {
-        row("收件人", esc(v));
-    }
-    if let Some(v) = letter.date.as_deref() {
-        row("日期", esc(v));
-    }
-    if let Some(v) = letter.source.as_deref() {
-        let value = if is_web_url(v) {
-            format!(
-                "<a href=\"{}\" rel=\"noopener noreferrer nofollow\">{}</a>",
-                esc(v.trim()),
-                esc(v)
-            )
-        } else {
-            esc(v)
-        };
-        row("来源", value);
-    }
-    main.push_str("</tbody>\n</table>\n<div class=\"letter\">\n");
-
-    let needles = query_needles(q);
-    for paragraph in letter.text.split('\n') {
-        let paragraph = paragraph.trim();
-        if paragraph.is_empty() {
-            continue;
-        }
-        let body = if needles.is_empty() {
-            esc(paragraph)
-        } else {
-            crate::engine::highlight::highlight_all(paragraph, &needles).to_html()
-        };
-        let _ = writeln!(main, "<p>{body}</p>");
-    }
-    main.push_str("</div>\n</article>\n");
-
-    main.push_str("<section class=\"similar\" aria-labelledby=\"similar-h\">\n<h2 id=\"similar-h\">相似答复</h2>\n");
-    match similar {
-        Some(s) if !s.hits.is_empty() => {
-            main.push_str("<ol class=\"hits\">\n");
-            for hit in &s.hits {
-                main.push_str(&similar_card(hit, false));
+    let content = html! {
+        nav.crumbs aria-label="位置" {
+            a href="/" { "首页" }
+            @if !q.trim().is_empty() {
+                " › " a href=(form.url()) { "“" (q.trim()) "”的检索结果" }
             }
-            main.push_str("</ol>\n");
+            " › 答复全文"
         }
-        _ => main.push_str("<p class=\"muted\">暂无相似答复。</p>\n"),
-    }
-    let _ = writeln!(
-        main,
-        "</section>\n<p class=\"muted small\">机器可读：<a href=\"/api/docs/{}\" lang=\"en\">JSON</a></p>",
-        url_encode(&letter.id)
-    );
-    layout(&letter.title, &form, &main)
+        article.doc {
+            h1 { (letter.title) }
+            (fields(letter))
+            div.letter { @for paragraph in paragraphs { p { (paragraph) } } }
+        }
+        section.similar aria-labelledby="similar-h" {
+            h2 #similar-h { "相似答复" }
+            @match similar {
+                Some(s) if !s.hits.is_empty() => {
+                    ol.hits { @for hit in &s.hits { (similar_card(hit, false)) } }
+                }
+                _ => { p.muted { "暂无相似答复。" } }
+            }
+        }
+        p.muted.small {
+            "机器可读：" a href={ "/api/docs/" (url_encode(&letter.id)) } lang="en" { "JSON" }
+        }
+    };
+    layout(&letter.title, &form, content)
 }
 
-pub(super) fn doc_not_found(id: &str) -> Response {
-    let main = format!(
-        "<div class=\"notice\"><h1>未找到该文档</h1>\
-         <p>编号为 <code>{}</code> 的答复不存在，可能已被删除。</p>\
-         <p><a href=\"/\">返回首页</a>，或在上方搜索框中检索。</p></div>\n",
-        esc(&truncate_chars(id, 200))
-    );
-    html(
-        StatusCode::NOT_FOUND,
-        layout("未找到该文档", &Params::default(), &main),
-    )
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::Analyzer;
+    use crate::engine::Engine;
+    use crate::error::Code;
+    use crate::server::Shared;
 
-/// Quoted phrases, excluded words and field prefixes stripped: the strings to mark in a
-/// document opened from a result list.
-pub(super) fn query_needles(q: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for item in q.split_whitespace() {
-        if item.starts_with('-') || item == "OR" || item == "|" {
-            continue;
-        }
-        let item = item
-            .split_once([':', '：'])
-            .map_or(item, |(_, value)| value);
-        let cleaned: String = item
-            .chars()
-            .filter(|c| !matches!(c, '"' | '“' | '”' | '「' | '」' | '(' | ')'))
-            .collect();
-        if !cleaned.is_empty() {
-            out.push(cleaned);
-        }
+    fn state() -> AppState {
+        let engine = Engine::in_memory(Analyzer::shared_default()).unwrap();
+        engine
+            .put(&Letter {
+                id: "a/1".into(),
+                title: "关于停车收费的答复".into(),
+                kind: "建议".into(),
+                proposal_no: None,
+                session: None,
+                proposal_title: None,
+                respondent: None,
+                addressee: None,
+                date: None,
+                text: "停车收费<b>问题</b>\n\n  老旧小区停车难。".into(),
+                source: None,
+            })
+            .unwrap();
+        Shared::new(engine, Default::default())
     }
-    crate::engine::highlight::needles(out.iter().map(String::as_str))
+
+    async fn page(state: &AppState, id: &str, q: &str) -> (StatusCode, String) {
+        let query = Query(vec![("q".to_string(), q.to_string())]);
+        let response = doc_page(State(state.clone()), Ok(Path(id.into())), Ok(query)).await;
+        let status = response.status();
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        (status, String::from_utf8(body.to_vec()).unwrap())
+    }
+
+    #[tokio::test]
+    async fn marks_the_query_in_escaped_paragraphs() {
+        let (status, html) = page(&state(), "a/1", "停车").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(html.contains(
+            "<div class=\"letter\"><p><mark>停车</mark>收费&lt;b&gt;问题&lt;/b&gt;</p>\
+             <p>老旧小区<mark>停车</mark>难。</p></div>"
+        ));
+        assert!(html.contains("href=\"/api/docs/a%2F1\""));
+    }
+
+    #[tokio::test]
+    async fn a_query_the_engine_refuses_is_a_400_page_and_a_missing_letter_a_404() {
+        let state = state();
+        let (status, html) = page(&state, "a/1", &"停".repeat(1200)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(html.contains(Code::BadQuery.message_zh()), "{html}");
+        assert!(html.contains("role=\"alert\""));
+        let (status, html) = page(&state, "nothing", "").await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert!(html.contains("编号为 <code>nothing</code> 的答复不存在"));
+    }
 }

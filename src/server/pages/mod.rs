@@ -3,11 +3,9 @@
 //!
 //! The server sends a strict Content-Security-Policy on HTML, so pages carry no inline
 //! script, style or event handlers: markup is built here, looks live in `assets/page.css`,
-//! and `assets/page.js` only adds niceties (pages work without it). Every piece of text goes
-//! through `esc`; only the engine's `snippet` / `title_html` (already escaped, `<mark>` only)
-//! are inserted as they are.
-
-use std::fmt::Write as _;
+//! and `assets/page.js` only adds niceties (pages work without it). Markup is written as
+//! maud templates, which escape every value they insert; the engine's highlights are data
+//! (`Highlighted`) and become `<mark>` elements here, never pre-rendered HTML.
 
 use axum::Router;
 use axum::extract::rejection::{FormRejection, PathRejection, QueryRejection};
@@ -15,13 +13,16 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use serde::Deserialize;
+use maud::{Markup, PreEscaped, Render, html};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use serde::{Deserialize, Serialize};
 
 use super::error::ApiError;
 use super::{AppState, bounded};
+use crate::engine::highlight::Highlighted;
 use crate::engine::similar::{MAX_TEXT_CHARS, SimilarHit, SimilarRequest, SimilarResponse};
 use crate::engine::{
-    FacetCounts, Hit, MAX_OFFSET, MatchMode, SearchRequest, SearchResponse, SortOrder,
+    FacetCounts, Filters, Hit, MAX_OFFSET, MatchMode, SearchRequest, SearchResponse, SortOrder,
 };
 use crate::ingest::Letter;
 
@@ -55,31 +56,44 @@ pub fn routes() -> Router<AppState> {
 }
 
 // ---------------------------------------------------------------------------------------
-// Escaping and URLs
+// URLs
 
-/// HTML-escapes text for element content and quoted attribute values.
-pub use crate::engine::highlight::escape_html as esc;
+/// Everything outside the RFC 3986 unreserved set (letters, digits, `-_.~`).
+const NOT_UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
 
 /// Percent-encodes every byte outside the RFC 3986 unreserved set, so the result is safe
-/// as a query value and as one path segment.
+/// as a query value and as one path segment (a document id in `/docs/{id}`).
 pub fn url_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() * 3);
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            let _ = write!(out, "%{b:02X}");
-        }
-    }
-    out
+    utf8_percent_encode(s, NOT_UNRESERVED).to_string()
 }
 
-fn doc_url(id: &str, q: &str) -> String {
-    if q.trim().is_empty() {
-        format!("/docs/{}", url_encode(id))
+/// `path` with `query` (a flat struct of strings and numbers) as its query string; `path`
+/// alone when every field is left out.
+fn with_query(path: &str, query: &impl Serialize) -> String {
+    // Only nested values fail to serialise, and the query structs here are flat.
+    let query = serde_urlencoded::to_string(query).expect("a flat query struct serialises");
+    if query.is_empty() {
+        path.to_string()
     } else {
-        format!("/docs/{}?q={}", url_encode(id), url_encode(q.trim()))
+        format!("{path}?{query}")
     }
+}
+
+/// A document's page, opened from the search `q` (whose words it then marks).
+fn doc_url(id: &str, q: &str) -> String {
+    #[derive(Serialize)]
+    struct DocQuery<'a> {
+        #[serde(skip_serializing_if = "str::is_empty")]
+        q: &'a str,
+    }
+    with_query(
+        &format!("/docs/{}", url_encode(id)),
+        &DocQuery { q: q.trim() },
+    )
 }
 
 /// Only web links become hrefs; anything else (javascript:, data:, relative junk) is text.
@@ -88,8 +102,11 @@ fn is_web_url(s: &str) -> bool {
     lower.starts_with("http://") || lower.starts_with("https://")
 }
 
-fn html(status: StatusCode, body: String) -> Response {
-    (status, Html(body)).into_response()
+// ---------------------------------------------------------------------------------------
+// Small helpers shared by the pages
+
+fn html(status: StatusCode, page: Markup) -> Response {
+    (status, Html(page.into_string())).into_response()
 }
 
 fn kind_label(kind: &str) -> &str {
@@ -122,100 +139,143 @@ fn friendly(e: &ApiError) -> String {
     e.code.message_zh().to_string()
 }
 
+/// A passage as the pages show it: `…` where the text was cut and `<mark>` around each
+/// match. Every piece goes through maud's escaping, so the engine's text never becomes
+/// markup.
+impl Render for Highlighted {
+    fn render(&self) -> Markup {
+        html! {
+            @if self.cut_before { "…" }
+            @for (piece, matched) in self.pieces() {
+                @if matched { mark { (piece) } } @else { (piece) }
+            }
+            @if self.cut_after { "…" }
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Page frame
 
-fn layout(title: &str, form: &Params, main: &str) -> String {
-    let mut out = String::with_capacity(main.len() + 4096);
-    let _ = write!(
-        out,
-        "<!doctype html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>{title} · 答复检索</title>\n\
-         <link rel=\"stylesheet\" href=\"/static/page.css\">\n\
-         <script src=\"/static/page.js\" defer></script>\n</head>\n<body>\n\
-         <a class=\"skip\" href=\"#main\">跳到正文</a>\n\
-         <header class=\"site\">\n<div class=\"bar\">\n\
-         <a class=\"brand\" href=\"/\">答复检索 <small lang=\"en\">reply-search</small></a>\n{form}\
-         </div>\n</header>\n<main id=\"main\">\n{main}</main>\n\
-         <footer class=\"site\"><p>检索政府部门对人大代表建议、政协委员提案的答复。\
-         <a href=\"/similar\">查找相似答复</a> · <a href=\"/api/openapi.json\" lang=\"en\">API</a></p>\
-         <p class=\"keys\">快捷键：<kbd>/</kbd> 或 <kbd>Ctrl</kbd>+<kbd>K</kbd> 聚焦搜索框</p></footer>\n\
-         </body>\n</html>\n",
-        title = esc(title),
-        form = search_form(form),
-    );
-    out
-}
-
-fn search_form(p: &Params) -> String {
-    let sort = p.sort.unwrap_or(SortOrder::Relevance);
-    let selected = |s: SortOrder| if s == sort { " selected" } else { "" };
-    let mut hidden = String::new();
-    for (k, v) in [
-        ("kind", p.kind.clone()),
-        ("respondent", p.respondent.clone()),
-        ("year", p.year.map(|y| y.to_string())),
-        ("session", p.session.clone()),
-        ("from", p.from.clone()),
-        ("to", p.to.clone()),
-    ] {
-        if let Some(v) = v {
-            let _ = writeln!(
-                hidden,
-                "<input type=\"hidden\" name=\"{k}\" value=\"{}\">",
-                esc(&v)
-            );
+fn layout(title: &str, form: &Params, content: Markup) -> Markup {
+    html! {
+        // A fixed literal: maud's `DOCTYPE` is upper case, and the pages have always sent
+        // (and their tests expect) the lower-case form.
+        (PreEscaped("<!doctype html>\n"))
+        html lang="zh-CN" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · 答复检索" }
+                link rel="stylesheet" href="/static/page.css";
+                script src="/static/page.js" defer {}
+            }
+            body {
+                a.skip href="#main" { "跳到正文" }
+                header.site {
+                    div.bar {
+                        a.brand href="/" { "答复检索 " small lang="en" { "reply-search" } }
+                        (search_form(form))
+                    }
+                }
+                main #main { (content) }
+                footer.site {
+                    p {
+                        "检索政府部门对人大代表建议、政协委员提案的答复。"
+                        a href="/similar" { "查找相似答复" }
+                        " · "
+                        a href="/api/openapi.json" lang="en" { "API" }
+                    }
+                    p.keys {
+                        "快捷键：" kbd { "/" } " 或 " kbd { "Ctrl" } "+" kbd { "K" } " 聚焦搜索框"
+                    }
+                }
+            }
         }
     }
-    format!(
-        "<form class=\"search\" action=\"/\" method=\"get\" role=\"search\">\n\
-         <label class=\"vh\" for=\"q\">搜索关键词</label>\n\
-         <input id=\"q\" name=\"q\" type=\"search\" value=\"{q}\" placeholder=\"输入关键词，如：新质生产力、停车难\" maxlength=\"1000\" autocomplete=\"off\" enterkeyhint=\"search\">\n\
-         <label class=\"vh\" for=\"sort\">排序</label>\n\
-         <select id=\"sort\" name=\"sort\" data-autosubmit>\
-         <option value=\"relevance\"{r}>相关度</option><option value=\"date\"{d}>日期</option></select>\n\
-         <label class=\"opt\"><input type=\"checkbox\" name=\"match\" value=\"all\"{all}> 全部词语</label>\n\
-         {hidden}<button type=\"submit\">搜索</button>\n</form>\n",
-        q = esc(&p.q),
-        r = selected(SortOrder::Relevance),
-        d = selected(SortOrder::Date),
-        all = if p.all { " checked" } else { "" },
-    )
 }
 
-fn error_box(message: &str, detail: Option<&str>) -> String {
-    let mut out = format!(
-        "<div class=\"notice error\" role=\"alert\"><p>{}</p>",
-        esc(message)
-    );
-    if let Some(d) = detail.filter(|d| !d.is_empty()) {
-        let _ = write!(out, "<p class=\"detail\" lang=\"en\">{}</p>", esc(d));
+/// The search box in the header; active filters ride along as hidden fields, so a new
+/// query keeps them.
+fn search_form(p: &Params) -> Markup {
+    let sort = p.sort.unwrap_or(SortOrder::Relevance);
+    html! {
+        form.search action="/" method="get" role="search" {
+            label.vh for="q" { "搜索关键词" }
+            input #q name="q" type="search" value=(p.q)
+                placeholder="输入关键词，如：新质生产力、停车难" maxlength="1000"
+                autocomplete="off" enterkeyhint="search";
+            label.vh for="sort" { "排序" }
+            select #sort name="sort" data-autosubmit {
+                option value="relevance" selected[sort == SortOrder::Relevance] { "相关度" }
+                option value="date" selected[sort == SortOrder::Date] { "日期" }
+            }
+            label.opt { input type="checkbox" name="match" value="all" checked[p.all]; " 全部词语" }
+            @for (name, value) in p.active_filters() {
+                input type="hidden" name=(name) value=(value);
+            }
+            button type="submit" { "搜索" }
+        }
     }
-    out.push_str("<p><a href=\"/\">返回首页</a></p></div>\n");
-    out
+}
+
+fn error_box(message: &str, detail: Option<&str>) -> Markup {
+    html! {
+        div.notice.error role="alert" {
+            p { (message) }
+            @if let Some(detail) = detail.filter(|d| !d.is_empty()) {
+                p.detail lang="en" { (detail) }
+            }
+            p { a href="/" { "返回首页" } }
+        }
+    }
+}
+
+/// A page that only says what went wrong, with the search form as `form` left it.
+fn error_page(status: StatusCode, title: &str, form: &Params, message: &str) -> Response {
+    html(status, layout(title, form, error_box(message, None)))
+}
+
+/// The page for an engine/API error: its Chinese explanation and the original detail.
+fn api_error_page(e: &ApiError, title: &str, form: &Params) -> Response {
+    let content = error_box(&friendly(e), Some(&e.message));
+    html(e.status, layout(title, form, content))
+}
+
+/// A "not here" notice (unknown path or document) pointing back to the search.
+fn not_found_notice(heading: &str, explanation: Markup) -> Response {
+    let content = html! {
+        div.notice {
+            h1 { (heading) }
+            p { (explanation) }
+            p { a href="/" { "返回首页" } "，或在上方搜索框中检索。" }
+        }
+    };
+    html(
+        StatusCode::NOT_FOUND,
+        layout(heading, &Params::default(), content),
+    )
 }
 
 /// 404 page for unknown paths.
 pub fn not_found_page() -> impl IntoResponse {
-    let main = "<div class=\"notice\"><h1>页面不存在</h1>\
-                <p>您访问的地址不存在，可能已被移动或输入有误。</p>\
-                <p><a href=\"/\">返回首页</a>，或在上方搜索框中检索。</p></div>\n";
-    html(
-        StatusCode::NOT_FOUND,
-        layout("页面不存在", &Params::default(), main),
+    not_found_notice(
+        "页面不存在",
+        html! { "您访问的地址不存在，可能已被移动或输入有误。" },
     )
 }
 
-fn meta_list(fields: &[(&str, Option<String>)]) -> String {
-    let mut out = String::from("<dl class=\"meta\">");
-    for (label, value) in fields {
-        if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
-            let _ = write!(out, "<div><dt>{label}</dt><dd>{}</dd></div>", esc(v));
+/// A hit's fields as a definition list; absent or empty values are left out.
+fn meta_list(fields: &[(&str, Option<String>)]) -> Markup {
+    html! {
+        dl.meta {
+            @for (label, value) in fields {
+                @if let Some(value) = value.as_deref().filter(|v| !v.is_empty()) {
+                    div { dt { (label) } dd { (value) } }
+                }
+            }
         }
     }
-    out.push_str("</dl>\n");
-    out
 }
 
 // ---------------------------------------------------------------------------------------
@@ -247,63 +307,57 @@ async fn js() -> Response {
 
 #[cfg(test)]
 mod tests {
-    use super::doc::query_needles;
-    use super::search::word_clauses;
     use super::*;
-
-    #[test]
-    fn escapes_all_five() {
-        assert_eq!(
-            esc(r#"<a href="x">'&'</a>"#),
-            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
-        );
-    }
 
     #[test]
     fn encodes_everything_outside_unreserved() {
         assert_eq!(url_encode("a-b_c.d~e"), "a-b_c.d~e");
-        assert_eq!(url_encode("a b/&?#"), "a%20b%2F%26%3F%23");
+        assert_eq!(url_encode("a b/&?#+*"), "a%20b%2F%26%3F%23%2B%2A");
         assert_eq!(url_encode("年"), "%E5%B9%B4");
     }
 
     #[test]
-    fn lenient_params() {
-        let pairs = |v: &[(&str, &str)]| {
-            v.iter()
-                .map(|(a, b)| (a.to_string(), b.to_string()))
-                .collect::<Vec<_>>()
-        };
-        let (p, e) = Params::parse(&pairs(&[
-            ("q", "停车"),
-            ("year", ""),
-            ("page", "2"),
-            ("x", "y"),
-        ]));
-        assert!(e.is_none());
-        assert_eq!((p.q.as_str(), p.year, p.page), ("停车", None, 2));
-        assert_eq!(p.url(), "/?q=%E5%81%9C%E8%BD%A6&page=2");
-        assert!(Params::parse(&pairs(&[("page", "abc")])).1.is_some());
-        assert!(Params::parse(&pairs(&[("page", "0")])).1.is_some());
-        assert!(Params::parse(&pairs(&[("year", "x")])).1.is_some());
-        assert!(Params::parse(&pairs(&[("sort", "up")])).1.is_some());
-    }
-
-    #[test]
-    fn counts_word_clauses() {
-        assert_eq!(word_clauses("新质 生产力"), 2);
+    fn document_urls_encode_the_id_as_one_segment() {
+        assert_eq!(doc_url("a/b c", ""), "/docs/a%2Fb%20c");
+        assert_eq!(doc_url("x", "  "), "/docs/x");
         assert_eq!(
-            word_clauses("(停车难 OR 停车位紧张) 小区 \"河套\" -收费"),
-            2
+            doc_url("x", " 停车 & 收费 "),
+            "/docs/x?q=%E5%81%9C%E8%BD%A6+%26+%E6%94%B6%E8%B4%B9"
         );
-        assert_eq!(word_clauses(""), 0);
     }
 
     #[test]
-    fn needles_skip_exclusions_and_quotes() {
-        let n = query_needles("\"新质生产力\" -收费 title:河套 OR");
-        assert!(n.contains(&"新质生产力".to_string()));
-        assert!(n.contains(&"河套".to_string()));
-        assert!(!n.iter().any(|s| s.contains("收费")));
+    fn highlighted_escapes_text_and_marks_exactly_the_ranges() {
+        /// The byte range of `word` in `text`.
+        fn range(text: &str, word: &str) -> std::ops::Range<usize> {
+            let at = text.find(word).unwrap();
+            at..at + word.len()
+        }
+        let text = "<script>x</script>停车难 & \"收费\"";
+        let h = Highlighted {
+            text: text.into(),
+            marks: vec![range(text, "停车"), range(text, "收费")],
+            cut_before: true,
+            cut_after: false,
+        };
+        assert_eq!(
+            html! { (h) }.into_string(),
+            "…&lt;script&gt;x&lt;/script&gt;<mark>停车</mark>难 &amp; &quot;<mark>收费</mark>&quot;"
+        );
+        let whole = Highlighted {
+            text: "停车".into(),
+            marks: vec![range("停车", "停车")],
+            cut_before: false,
+            cut_after: true,
+        };
+        assert_eq!(html! { (whole) }.into_string(), "<mark>停车</mark>…");
+    }
+
+    #[test]
+    fn error_box_escapes_and_skips_an_empty_detail() {
+        let page = error_box("<b>错误</b>", Some("")).into_string();
+        assert!(page.starts_with("<div class=\"notice error\" role=\"alert\"><p>&lt;b&gt;"));
+        assert!(!page.contains("detail"));
     }
 
     #[test]

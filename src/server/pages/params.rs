@@ -1,17 +1,14 @@
 //! The search page's query string: parsed leniently, and turned back into URLs.
 
 use super::*;
+use crate::text::date::YEARS;
 
 /// The search page's query string, parsed leniently.
 #[derive(Debug, Clone)]
 pub(super) struct Params {
     pub(super) q: String,
-    pub(super) kind: Option<String>,
-    pub(super) respondent: Option<String>,
-    pub(super) year: Option<u32>,
-    pub(super) session: Option<String>,
-    pub(super) from: Option<String>,
-    pub(super) to: Option<String>,
+    /// The filters, as the engine takes them.
+    pub(super) filters: Filters,
     pub(super) sort: Option<SortOrder>,
     /// 1-based.
     pub(super) page: usize,
@@ -22,12 +19,7 @@ impl Default for Params {
     fn default() -> Self {
         Params {
             q: String::new(),
-            kind: None,
-            respondent: None,
-            year: None,
-            session: None,
-            from: None,
-            to: None,
+            filters: Filters::default(),
             sort: None,
             page: 1,
             all: false,
@@ -35,73 +27,122 @@ impl Default for Params {
     }
 }
 
+/// A search URL's query string, as `Params::url` writes it: absent fields (`None`) are left
+/// out, and so are the defaults (page 1, "most" words), so one search has one URL.
+#[derive(Serialize)]
+struct QueryString<'a> {
+    #[serde(skip_serializing_if = "str::is_empty")]
+    q: &'a str,
+    kind: Option<&'a str>,
+    respondent: Option<&'a str>,
+    session: Option<&'a str>,
+    from: Option<&'a str>,
+    to: Option<&'a str>,
+    year: Option<u32>,
+    sort: Option<SortOrder>,
+    #[serde(rename = "match")]
+    match_mode: Option<MatchMode>,
+    page: Option<usize>,
+}
+
 impl Params {
     /// Unknown keys are ignored and empty values count as absent; the first bad value is
     /// returned as a Chinese message while the good ones still fill the form.
     pub(super) fn parse(pairs: &[(String, String)]) -> (Params, Option<String>) {
         let mut p = Params::default();
-        let mut error: Option<String> = None;
-        let mut fail = |msg: String| {
-            error.get_or_insert(msg);
-        };
+        let mut error = None;
         for (key, value) in pairs {
-            let v = value.trim();
-            let opt = || (!v.is_empty()).then(|| v.to_string());
-            let shown = truncate_chars(v, 40);
-            match key.as_str() {
-                "q" => p.q = value.clone(),
-                "kind" => p.kind = opt(),
-                "respondent" => p.respondent = opt(),
-                "session" => p.session = opt(),
-                "from" => p.from = opt(),
-                "to" => p.to = opt(),
-                "year" if v.is_empty() => p.year = None,
-                "year" => match v.parse::<u32>() {
-                    Ok(y) if (1900..=2100).contains(&y) => p.year = Some(y),
-                    _ => fail(format!(
-                        "年份“{shown}”无效：请填写 1900–2100 之间的四位年份。"
-                    )),
-                },
-                "page" if v.is_empty() => p.page = 1,
-                "page" => match v.parse::<usize>() {
-                    Ok(n) if (1..=MAX_PAGE).contains(&n) => p.page = n,
-                    Ok(n) if n > MAX_PAGE => fail(format!(
-                        "页码 {n} 超出范围：最多只能翻到第 {MAX_PAGE} 页，请缩小检索范围。"
-                    )),
-                    _ => fail(format!("页码“{shown}”无效：页码应为正整数。")),
-                },
-                "sort" => match v {
-                    "" => p.sort = None,
-                    "relevance" => p.sort = Some(SortOrder::Relevance),
-                    "date" => p.sort = Some(SortOrder::Date),
-                    _ => fail(format!(
-                        "排序方式“{shown}”无效：可选 relevance（相关度）或 date（日期）。"
-                    )),
-                },
-                "match" => match v {
-                    "" | "most" => p.all = false,
-                    "all" => p.all = true,
-                    _ => fail(format!(
-                        "匹配方式“{shown}”无效：可选 most（多数词语）或 all（全部词语）。"
-                    )),
-                },
-                _ => {}
+            if let Err(message) = p.set(key, value) {
+                error.get_or_insert(message);
             }
         }
         (p, error)
     }
 
-    pub(super) fn has_filter(&self) -> bool {
-        self.kind.is_some()
-            || self.respondent.is_some()
-            || self.year.is_some()
-            || self.session.is_some()
-            || self.from.is_some()
-            || self.to.is_some()
+    /// Sets the field `key` names from `value`; a bad value leaves the field as it was.
+    fn set(&mut self, key: &str, value: &str) -> Result<(), String> {
+        let v = value.trim();
+        let text = || (!v.is_empty()).then(|| v.to_string());
+        let shown = || truncate_chars(v, 40);
+        match key {
+            "q" => self.q = value.to_string(),
+            "kind" => self.filters.kind = text(),
+            "respondent" => self.filters.respondent = text(),
+            "session" => self.filters.session = text(),
+            "from" => self.filters.from = text(),
+            "to" => self.filters.to = text(),
+            "year" => {
+                self.filters.year = match v.parse::<u32>() {
+                    _ if v.is_empty() => None,
+                    Ok(y) if YEARS.contains(&y) => Some(y),
+                    _ => {
+                        let v = shown();
+                        let (first, last) = (YEARS.start(), YEARS.end());
+                        return Err(format!(
+                            "年份“{v}”无效：请填写 {first}–{last} 之间的四位年份。"
+                        ));
+                    }
+                }
+            }
+            "page" => {
+                self.page = match v.parse::<usize>() {
+                    _ if v.is_empty() => 1,
+                    Ok(n) if (1..=MAX_PAGE).contains(&n) => n,
+                    Ok(n) if n > MAX_PAGE => {
+                        return Err(format!(
+                            "页码 {n} 超出范围：最多只能翻到第 {MAX_PAGE} 页，请缩小检索范围。"
+                        ));
+                    }
+                    _ => return Err(format!("页码“{}”无效：页码应为正整数。", shown())),
+                }
+            }
+            "sort" => {
+                self.sort = match v {
+                    "" => None,
+                    "relevance" => Some(SortOrder::Relevance),
+                    "date" => Some(SortOrder::Date),
+                    _ => {
+                        let v = shown();
+                        return Err(format!(
+                            "排序方式“{v}”无效：可选 relevance（相关度）或 date（日期）。"
+                        ));
+                    }
+                }
+            }
+            "match" => {
+                self.all = match v {
+                    "" | "most" => false,
+                    "all" => true,
+                    _ => {
+                        let v = shown();
+                        return Err(format!(
+                            "匹配方式“{v}”无效：可选 most（多数词语）或 all（全部词语）。"
+                        ));
+                    }
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// The active filters as (query-string name, value).
+    pub(super) fn active_filters(&self) -> Vec<(&'static str, String)> {
+        [
+            ("kind", self.filters.kind.clone()),
+            ("respondent", self.filters.respondent.clone()),
+            ("year", self.filters.year.map(|y| y.to_string())),
+            ("session", self.filters.session.clone()),
+            ("from", self.filters.from.clone()),
+            ("to", self.filters.to.clone()),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| Some((name, value?)))
+        .collect()
     }
 
     pub(super) fn is_landing(&self) -> bool {
-        self.q.trim().is_empty() && !self.has_filter()
+        self.q.trim().is_empty() && self.filters.is_empty()
     }
 
     pub(super) fn request(&self) -> SearchRequest {
@@ -109,14 +150,7 @@ impl Params {
             q: self.q.clone(),
             limit: Some(PER_PAGE),
             offset: (self.page - 1) * PER_PAGE,
-            filters: crate::engine::Filters {
-                respondent: self.respondent.clone(),
-                kind: self.kind.clone(),
-                year: self.year,
-                session: self.session.clone(),
-                from: self.from.clone(),
-                to: self.to.clone(),
-            },
+            filters: self.filters.clone(),
             sort: self.sort,
             facets: None,
             match_mode: if self.all {
@@ -127,100 +161,183 @@ impl Params {
         }
     }
 
-    /// The URL of this search (not yet HTML-escaped).
+    /// The URL of this search.
     pub(super) fn url(&self) -> String {
-        let mut parts: Vec<String> = Vec::new();
-        let mut add = |k: &str, v: &str| parts.push(format!("{k}={}", url_encode(v)));
-        if !self.q.trim().is_empty() {
-            add("q", self.q.trim());
-        }
-        for (k, v) in [
-            ("kind", &self.kind),
-            ("respondent", &self.respondent),
-            ("session", &self.session),
-            ("from", &self.from),
-            ("to", &self.to),
-        ] {
-            if let Some(v) = v {
-                add(k, v);
-            }
-        }
-        if let Some(y) = self.year {
-            add("year", &y.to_string());
-        }
-        match self.sort {
-            Some(SortOrder::Relevance) => add("sort", "relevance"),
-            Some(SortOrder::Date) => add("sort", "date"),
-            None => {}
-        }
-        if self.all {
-            add("match", "all");
-        }
-        if self.page > 1 {
-            add("page", &self.page.to_string());
-        }
-        if parts.is_empty() {
-            "/".into()
-        } else {
-            format!("/?{}", parts.join("&"))
-        }
+        let query = QueryString {
+            q: self.q.trim(),
+            kind: self.filters.kind.as_deref(),
+            respondent: self.filters.respondent.as_deref(),
+            session: self.filters.session.as_deref(),
+            from: self.filters.from.as_deref(),
+            to: self.filters.to.as_deref(),
+            year: self.filters.year,
+            sort: self.sort,
+            match_mode: self.all.then_some(MatchMode::All),
+            page: (self.page > 1).then_some(self.page),
+        };
+        with_query("/", &query)
     }
 
-    /// A changed copy, back on page 1 (a new filter or order invalidates the page).
-    pub(super) fn with(&self, change: impl FnOnce(&mut Params)) -> Params {
+    /// The URL of a changed copy, back on page 1 (a new filter or order invalidates the
+    /// page).
+    pub(super) fn url_with(&self, change: impl FnOnce(&mut Params)) -> String {
         let mut p = self.clone();
         p.page = 1;
         change(&mut p);
-        p
+        p.url()
     }
 
-    pub(super) fn href_with(&self, change: impl FnOnce(&mut Params)) -> String {
-        esc(&self.with(change).url())
+    pub(super) fn page_url(&self, page: usize) -> String {
+        Params {
+            page,
+            ..self.clone()
+        }
+        .url()
     }
 
-    pub(super) fn page_href(&self, page: usize) -> String {
-        let mut p = self.clone();
-        p.page = page;
-        esc(&p.url())
+    /// The URL of this search without any filter.
+    pub(super) fn unfiltered_url(&self) -> String {
+        self.url_with(|p| {
+            p.filters = Filters::default();
+        })
     }
 
     /// Active filters as (label, shown value, URL without it).
     pub(super) fn chips(&self) -> Vec<(&'static str, String, String)> {
         let mut out = Vec::new();
-        if let Some(v) = &self.respondent {
+        if let Some(v) = &self.filters.respondent {
+            let url = self.url_with(|p| p.filters.respondent = None);
+            out.push(("承办单位", v.clone(), url));
+        }
+        if let Some(y) = self.filters.year {
             out.push((
-                "承办单位",
+                "年份",
+                y.to_string(),
+                self.url_with(|p| p.filters.year = None),
+            ));
+        }
+        if let Some(v) = &self.filters.kind {
+            let url = self.url_with(|p| p.filters.kind = None);
+            out.push(("类别", kind_label(v).to_string(), url));
+        }
+        if let Some(v) = &self.filters.session {
+            out.push((
+                "届次",
                 v.clone(),
-                self.href_with(|p| p.respondent = None),
+                self.url_with(|p| p.filters.session = None),
             ));
         }
-        if let Some(y) = self.year {
-            out.push(("年份", y.to_string(), self.href_with(|p| p.year = None)));
-        }
-        if let Some(v) = &self.kind {
-            out.push((
-                "类别",
-                kind_label(v).to_string(),
-                self.href_with(|p| p.kind = None),
-            ));
-        }
-        if let Some(v) = &self.session {
-            out.push(("届次", v.clone(), self.href_with(|p| p.session = None)));
-        }
-        if let Some(v) = &self.from {
+        if let Some(v) = &self.filters.from {
             out.push((
                 "起始日期",
                 format!("{v} 起"),
-                self.href_with(|p| p.from = None),
+                self.url_with(|p| p.filters.from = None),
             ));
         }
-        if let Some(v) = &self.to {
+        if let Some(v) = &self.filters.to {
             out.push((
                 "截止日期",
                 format!("至 {v}"),
-                self.href_with(|p| p.to = None),
+                self.url_with(|p| p.filters.to = None),
             ));
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
+        v.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    }
+
+    /// Parses the query string of a URL `Params::url` wrote.
+    fn reparse(url: &str) -> Params {
+        let query = url.strip_prefix("/?").unwrap_or("");
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap();
+        let (p, error) = Params::parse(&pairs);
+        assert!(error.is_none(), "{url}: {error:?}");
+        p
+    }
+
+    #[test]
+    fn lenient_params() {
+        let (p, e) = Params::parse(&pairs(&[
+            ("q", "停车"),
+            ("year", ""),
+            ("page", "2"),
+            ("x", "y"),
+        ]));
+        assert!(e.is_none());
+        assert_eq!((p.q.as_str(), p.filters.year, p.page), ("停车", None, 2));
+        assert_eq!(p.url(), "/?q=%E5%81%9C%E8%BD%A6&page=2");
+        assert!(Params::parse(&pairs(&[("page", "abc")])).1.is_some());
+        assert!(Params::parse(&pairs(&[("page", "0")])).1.is_some());
+        assert!(Params::parse(&pairs(&[("year", "x")])).1.is_some());
+        assert!(Params::parse(&pairs(&[("sort", "up")])).1.is_some());
+    }
+
+    #[test]
+    fn the_first_bad_value_is_reported_and_the_good_ones_kept() {
+        let (p, e) = Params::parse(&pairs(&[
+            ("year", "20x"),
+            ("sort", "up"),
+            ("kind", " 建议 "),
+            ("page", "99999"),
+        ]));
+        let e = e.expect("an error");
+        assert!(e.starts_with("年份“20x”无效"), "{e}");
+        assert_eq!(
+            (p.filters.kind.as_deref(), p.filters.year, p.page),
+            (Some("建议"), None, 1)
+        );
+    }
+
+    #[test]
+    fn urls_round_trip_chinese_ampersands_and_every_field() {
+        let p = Params {
+            q: " 停车 & \"收费\" ".into(),
+            filters: Filters {
+                kind: Some("建议".into()),
+                respondent: Some("福田区&发改局 =?#".into()),
+                year: Some(2024),
+                session: Some("八届四次".into()),
+                from: Some("2024-01".into()),
+                to: Some("2024-12-31".into()),
+            },
+            sort: Some(SortOrder::Date),
+            page: 3,
+            all: true,
+        };
+        let url = p.url();
+        assert!(url.starts_with("/?q=%E5%81%9C%E8%BD%A6+%26+%22"), "{url}");
+        assert!(url.ends_with("&sort=date&match=all&page=3"), "{url}");
+        let back = reparse(&url);
+        assert_eq!(back.q, "停车 & \"收费\"");
+        assert_eq!(back.filters.respondent, p.filters.respondent);
+        assert_eq!(back.filters, p.filters);
+        assert_eq!((back.sort, back.page, back.all), (p.sort, 3, true));
+    }
+
+    #[test]
+    fn defaults_stay_out_of_urls() {
+        assert_eq!(Params::default().url(), "/");
+        let p = Params {
+            q: "  ".into(),
+            filters: Filters {
+                year: Some(2023),
+                ..Filters::default()
+            },
+            page: 4,
+            ..Params::default()
+        };
+        assert_eq!(p.url_with(|_| {}), "/?year=2023");
+        assert_eq!(p.page_url(1), "/?year=2023");
+        assert_eq!(p.unfiltered_url(), "/");
+        assert!(!p.is_landing());
     }
 }
