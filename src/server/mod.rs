@@ -12,11 +12,12 @@ pub mod widget;
 pub use state::{AppState, ServerOptions, Shared, blocking, bounded};
 
 use std::future::Future;
+use std::sync::Arc;
 
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::Uri;
 use axum::http::{HeaderValue, Method, header};
 use axum::middleware::{self, Next};
@@ -163,19 +164,94 @@ async fn observe(State(state): State<AppState>, request: Request, next: Next) ->
     response
 }
 
+/// What one client connection may hold.
+#[derive(Debug, Clone, Copy)]
+pub struct ConnectionLimits {
+    /// Longest a client may take to send a request's headers, and longest an idle
+    /// keep-alive connection is kept waiting for its next request.
+    pub header_read_timeout: Duration,
+    /// Most connections served at once; further clients wait in the listen backlog.
+    pub max_connections: usize,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        ConnectionLimits {
+            header_read_timeout: Duration::from_secs(10),
+            max_connections: 1024,
+        }
+    }
+}
+
 /// Serves `app` on `listener` until `shutdown` resolves, then finishes requests in flight.
+///
+/// The accept loop is hyper's own rather than `axum::serve`, which sets no timer: with it a
+/// connection that sends nothing, or half a header, stayed open for ever, and a few hundred of
+/// them exhausted the file descriptors. Here every connection must send its headers within
+/// the header timeout (also between keep-alive requests), and only so many are served at once
+/// (see `ConnectionLimits`).
 pub async fn serve(
     listener: TcpListener,
     app: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    // Peer addresses let `/metrics` tell loopback clients from others.
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    serve_with_limits(listener, app, shutdown, ConnectionLimits::default()).await
+}
+
+/// `serve` with other connection limits.
+pub async fn serve_with_limits(
+    listener: TcpListener,
+    app: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    limits: ConnectionLimits,
+) -> std::io::Result<()> {
+    let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => slot.expect("the semaphore is never closed"),
+            () = &mut shutdown => break,
+        };
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // Out of file descriptors or a connection reset before accept: not fatal.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        // Peer addresses let `/metrics` tell loopback clients from others.
+        let service = tower::ServiceExt::map_request(
+            app.clone(),
+            move |mut request: Request<hyper::body::Incoming>| {
+                request.extensions_mut().insert(ConnectInfo(peer));
+                request
+            },
+        );
+        let connection = hyper::server::conn::http1::Builder::new()
+            .timer(hyper_util::rt::TokioTimer::new())
+            .header_read_timeout(limits.header_read_timeout)
+            .serve_connection(
+                hyper_util::rt::TokioIo::new(stream),
+                hyper_util::service::TowerToHyperService::new(service),
+            );
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!(error = %e, %peer, "connection ended with an error");
+            }
+            drop(slot);
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+    Ok(())
 }
 
 /// Resolves on Ctrl-C or SIGTERM.
@@ -334,5 +410,62 @@ mod tests {
                 "{method}"
             );
         }
+    }
+
+    /// Regression: connections that sent nothing or half a header stayed open for ever, and
+    /// a few hundred of them made the server refuse new clients.
+    #[tokio::test]
+    async fn idle_and_half_sent_connections_are_closed_and_capped() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let limits = ConnectionLimits {
+            header_read_timeout: Duration::from_millis(300),
+            max_connections: 2,
+        };
+        let server = tokio::spawn(serve_with_limits(
+            listener,
+            app_with(ServerOptions::default()),
+            std::future::pending(),
+            limits,
+        ));
+        let closed_within = |mut stream: tokio::net::TcpStream| async move {
+            let started = Instant::now();
+            let mut buf = [0u8; 256];
+            // The server answers 408 or just closes; either way the read ends.
+            let ended = tokio::time::timeout(Duration::from_secs(5), async {
+                while stream.read(&mut buf).await.unwrap_or(0) > 0 {}
+            })
+            .await;
+            (ended.is_ok(), started.elapsed())
+        };
+        let idle = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let mut half = tokio::net::TcpStream::connect(addr).await.unwrap();
+        half.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n")
+            .await
+            .unwrap();
+        // Both slots are taken: a third client waits until one of them is closed.
+        let mut third = tokio::net::TcpStream::connect(addr).await.unwrap();
+        third
+            .write_all(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        let (idle_closed, idle_after) = closed_within(idle).await;
+        let (half_closed, half_after) = closed_within(half).await;
+        assert!(
+            idle_closed && idle_after < Duration::from_secs(3),
+            "{idle_after:?}"
+        );
+        assert!(
+            half_closed && half_after < Duration::from_secs(3),
+            "{half_after:?}"
+        );
+        let mut answer = String::new();
+        tokio::time::timeout(Duration::from_secs(5), third.read_to_string(&mut answer))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        server.abort();
     }
 }
