@@ -13,7 +13,7 @@ use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{Score, Term};
 
 use super::Engine;
-use super::plan::{Clause, Plan};
+use super::plan::{Clause, Plan, boosted_term};
 use super::request::MatchMode;
 use super::score_shift::ShiftQuery;
 use crate::analysis::bigram_cover;
@@ -121,14 +121,7 @@ impl Engine {
             .filter(|a| !a.contains(char::is_whitespace))
         {
             for (field, boost) in [(f.title, 3.0), (f.body, 1.5)] {
-                let term = TermQuery::new(
-                    Term::from_field_text(field, alt),
-                    IndexRecordOption::WithFreqs,
-                );
-                any.push((
-                    Occur::Should,
-                    Box::new(BoostQuery::new(Box::new(term), boost)),
-                ));
+                any.push((Occur::Should, boosted_term(field, alt, boost)));
             }
         }
         Box::new(BooleanQuery::new(any))

@@ -4,7 +4,7 @@
 use std::ops::Bound;
 
 use tantivy::collector::Count;
-use tantivy::query::{ConstScoreQuery, Query, RangeQuery, TermQuery};
+use tantivy::query::{BoostQuery, ConstScoreQuery, Query, RangeQuery, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{Score, Term};
 
@@ -337,6 +337,15 @@ pub(super) fn term_filter(term: Term) -> Box<dyn Query> {
         Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
         0.0,
     ))
+}
+
+/// Documents holding the word `text` as a token of `field`, scored by BM25 times `boost`.
+pub(super) fn boosted_term(field: Field, text: &str, boost: Score) -> Box<dyn Query> {
+    let term = TermQuery::new(
+        Term::from_field_text(field, text),
+        IndexRecordOption::WithFreqs,
+    );
+    Box::new(BoostQuery::new(Box::new(term), boost))
 }
 
 impl Plan {

@@ -6,8 +6,7 @@ use std::collections::HashMap;
 
 use serde::Deserialize;
 use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, TermQuery};
-use tantivy::schema::IndexRecordOption;
+use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query};
 use tantivy::tokenizer::{TokenStream, Tokenizer};
 use tantivy::{DocAddress, Score, Term};
 
@@ -16,7 +15,7 @@ use crate::engine::Engine;
 use crate::engine::Filters;
 use crate::engine::dedup::NearDuplicate;
 use crate::engine::highlight::{self, Highlighted};
-use crate::engine::plan::term_filter;
+use crate::engine::plan::{boosted_term, term_filter};
 use crate::error::{Code, Error};
 use crate::ingest::Letter;
 use crate::text::normalize;
@@ -178,14 +177,7 @@ impl Engine {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for (term, weight) in &terms {
             for (field, boost) in [(f.body, 1.0), (f.title, 2.0)] {
-                let q = TermQuery::new(
-                    Term::from_field_text(field, term),
-                    IndexRecordOption::WithFreqs,
-                );
-                clauses.push((
-                    Occur::Should,
-                    Box::new(BoostQuery::new(Box::new(q), weight * boost)),
-                ));
+                clauses.push((Occur::Should, boosted_term(field, term, weight * boost)));
             }
         }
         let found = if clauses.is_empty() {
