@@ -46,7 +46,8 @@ pub struct WatchState {
 pub struct WatchStatus(Mutex<WatchState>);
 
 impl WatchStatus {
-    pub fn get(&self) -> WatchState {
+    /// A copy of the current state.
+    pub fn snapshot(&self) -> WatchState {
         self.lock().clone()
     }
 
@@ -357,14 +358,14 @@ mod tests {
         let (_tmp, corpus, engine) = indexed_corpus();
         let started = Instant::now();
         let status = spawn(corpus.clone(), engine.clone(), |e| e).unwrap();
-        assert!(status.get().watching);
+        assert!(status.snapshot().watching);
 
         std::fs::remove_dir_all(&corpus).unwrap();
         assert!(
-            wait_for(5, || !status.get().watching),
+            wait_for(5, || !status.snapshot().watching),
             "the removal was not noticed"
         );
-        let error = status.get().last_error.unwrap_or_default();
+        let error = status.snapshot().last_error.unwrap_or_default();
         assert!(error.contains("does not exist"), "{error}");
         // Nothing is synced while the folder is missing, so its letters stay searchable.
         assert!(has(&engine, "a"));
@@ -376,7 +377,7 @@ mod tests {
             "the recreated folder was not synced"
         );
         assert!(!has(&engine, "a"));
-        let state = status.get();
+        let state = status.snapshot();
         assert!(state.watching && state.last_error.is_none(), "{state:?}");
         assert!(state.syncs >= 1 && state.last_sync.is_some());
 
@@ -413,7 +414,7 @@ mod tests {
         }
 
         let status = spawn(corpus.clone(), engine.clone(), |e| e).unwrap();
-        let state = status.get();
+        let state = status.snapshot();
         assert!(state.watching, "{state:?}");
         assert!(state.last_error.unwrap_or_default().contains("locked"));
         std::fs::write(corpus.join("b.txt"), LETTER).unwrap();
