@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 use std::fmt::Display;
 use std::fs::{File, FileType};
-use std::io::{BufRead, BufReader, ErrorKind, Read};
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -248,26 +248,9 @@ fn read_line(
         // The last line, without a line break.
         return Ok((consumed, false));
     }
+    // The rest of the line is passed over without being kept.
     line.clear();
-    loop {
-        let buf = match reader.fill_buf() {
-            Ok(buf) => buf,
-            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        if buf.is_empty() {
-            break;
-        }
-        let (n, done) = match buf.iter().position(|&b| b == b'\n') {
-            Some(i) => (i + 1, true),
-            None => (buf.len(), false),
-        };
-        reader.consume(n);
-        consumed += n as u64;
-        if done {
-            break;
-        }
-    }
+    consumed += reader.skip_until(b'\n')? as u64;
     Ok((consumed, true))
 }
 
