@@ -87,7 +87,9 @@ pub fn spawn<S: Send + Sync + 'static>(
     Ok(status)
 }
 
-/// The identity of a folder, to tell a folder from another created at the same path.
+/// The identity of a folder, to tell a folder from another created at the same path (device
+/// and inode on unix; elsewhere only whether there is one, so a folder replaced between two
+/// checks is not noticed there until an event comes).
 #[cfg(unix)]
 type DirId = (u64, u64);
 #[cfg(not(unix))]
