@@ -210,10 +210,14 @@ fn serve(args: ServeArgs) -> Result<(), Error> {
                 ),
             ));
         }
-        reply_search::engine::watch::spawn(args.paths.corpus.clone(), state.clone(), |s| &s.engine)
+        let status =
+            reply_search::engine::watch::spawn(args.paths.corpus.clone(), state.clone(), |s| {
+                &s.engine
+            })
             .map_err(|e| {
                 Error::Internal(format!("cannot watch {}: {e}", args.paths.corpus.display()))
             })?;
+        let _ = state.watch.set(status);
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -3,7 +3,8 @@
 //! A corpus is a directory tree of letter files (.txt, .md, .html/.htm, .pdf, .docx: one
 //! letter each) and JSON Lines files (.jsonl: one record per line). Anything unusable is
 //! reported as a `Skipped` entry instead of failing the scan, so one bad file never blocks
-//! indexing. See docs/formats.md.
+//! indexing. Only regular files inside the corpus folder are read (see `scan`). See
+//! docs/formats.md.
 
 pub mod clean;
 pub mod docx;
@@ -12,13 +13,12 @@ pub mod html;
 pub mod id;
 pub mod lines;
 pub mod pdf;
-
-use std::collections::HashMap;
-use std::path::Path;
+mod scan;
 
 use serde_json::Value;
 
 use id::DocId;
+pub use scan::{MAX_JSONL_BYTES, MAX_JSONL_LINE_BYTES, scan_corpus, scan_corpus_each};
 
 /// A reply letter with the fields the index stores.
 #[derive(
@@ -98,6 +98,14 @@ pub enum IngestError {
     BadDocx(String),
     #[error("unsupported format {0:?}")]
     Unsupported(String),
+    #[error("symbolic link: not followed")]
+    Symlink,
+    #[error("{0}: only regular files are read")]
+    NotRegularFile(&'static str),
+    #[error("line is too long (over {limit} bytes)")]
+    LineTooLong { limit: u64 },
+    #[error("file grew past the limit of {limit} bytes while being read")]
+    GrewPastLimit { limit: u64 },
 }
 
 /// The document formats letters are read from.
@@ -219,216 +227,9 @@ pub fn letter_from_bytes(
     letter_from_text(id, &text, source)
 }
 
-/// Walks `dir` recursively in sorted order and reads every letter in it.
-///
-/// Fails only if `dir` itself cannot be read; every other problem becomes a `Skipped`.
-pub fn scan_corpus(dir: &Path) -> std::io::Result<CorpusScan> {
-    let mut docs = Vec::new();
-    let skipped = scan_corpus_each(dir, &mut |doc| {
-        docs.push(doc);
-        true
-    })?;
-    Ok(CorpusScan { docs, skipped })
-}
-
-/// `scan_corpus` as a stream: hands each letter to `on_doc` as soon as it is read (so
-/// indexing can overlap the scan and the corpus never has to fit in memory at once) and
-/// returns what was skipped. The scan stops early when `on_doc` returns false (the
-/// consumer failed and wants no more).
-pub fn scan_corpus_each(
-    dir: &Path,
-    on_doc: &mut dyn FnMut(CorpusDoc) -> bool,
-) -> std::io::Result<Vec<Skipped>> {
-    let mut files = Vec::new();
-    let mut skipped = Vec::new();
-    std::fs::read_dir(dir)?;
-    collect_files(dir, dir, &mut files, &mut skipped);
-
-    let mut seen: HashMap<String, String> = HashMap::new();
-    // Hands a letter on unless its id was seen; false once the consumer wants no more.
-    let mut push = |doc: CorpusDoc, location: String, skipped: &mut Vec<Skipped>| -> bool {
-        if let Some(first) = seen.get(&doc.letter.id) {
-            skipped.push(Skipped {
-                location,
-                reason: format!("duplicate id {:?} (first seen at {first})", doc.letter.id),
-            });
-            true
-        } else {
-            seen.insert(doc.letter.id.clone(), location);
-            on_doc(doc)
-        }
-    };
-    let mut stopped = false;
-    for (path, rel, ext) in files {
-        if stopped {
-            break;
-        }
-        let location = display_location(dir, &rel);
-        let skip = |reason: String, skipped: &mut Vec<Skipped>| {
-            skipped.push(Skipped {
-                location: location.clone(),
-                reason,
-            })
-        };
-        let limit = match Format::from_type_or_ext(&ext) {
-            _ if ext == "jsonl" => u64::MAX,
-            Some(f) => f.max_bytes() as u64,
-            None => MAX_TEXT_BYTES as u64,
-        };
-        let bytes = match read_limited(&path, limit) {
-            Ok(b) => b,
-            Err(e) => {
-                skip(e.to_string(), &mut skipped);
-                continue;
-            }
-        };
-        if ext == "jsonl" {
-            for (n, line) in bytes.split(|&b| b == b'\n').enumerate() {
-                if stopped {
-                    break;
-                }
-                let line_location = format!("{location}:{}", n + 1);
-                match read_json_line(line) {
-                    Ok(None) => {}
-                    Ok(Some(doc)) => stopped = !push(doc, line_location, &mut skipped),
-                    Err(e) => skipped.push(Skipped {
-                        location: line_location,
-                        reason: e.to_string(),
-                    }),
-                }
-            }
-            continue;
-        }
-        let id = rel.with_extension("");
-        let id = match id.to_str() {
-            Some(s) => s.replace(std::path::MAIN_SEPARATOR, "/"),
-            None => {
-                skip("file name is not valid UTF-8".into(), &mut skipped);
-                continue;
-            }
-        };
-        let source = Some(location.clone());
-        let result = letter_from_bytes(&id, &bytes, &ext, source);
-        match result {
-            Ok(letter) => {
-                stopped = !push(
-                    CorpusDoc {
-                        letter,
-                        hash: content_hash(&bytes),
-                    },
-                    location,
-                    &mut skipped,
-                )
-            }
-            Err(e) => skip(e.to_string(), &mut skipped),
-        }
-    }
-    Ok(skipped)
-}
-
-/// Recursively lists letter files as (path, path relative to root, lowercase extension),
-/// sorted by name at each level so the scan order is deterministic.
-fn collect_files(
-    root: &Path,
-    dir: &Path,
-    files: &mut Vec<(std::path::PathBuf, std::path::PathBuf, String)>,
-    skipped: &mut Vec<Skipped>,
-) {
-    let rel_of = |p: &Path| p.strip_prefix(root).unwrap_or(p).to_path_buf();
-    let entries = match std::fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) => {
-            skipped.push(Skipped {
-                location: display_location(root, &rel_of(dir)),
-                reason: format!("cannot read directory: {e}"),
-            });
-            return;
-        }
-    };
-    let mut entries: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
-    entries.sort();
-    for path in entries {
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if name.starts_with('.') || is_doc_file(name) {
-            continue;
-        }
-        // Symlinked directories are not followed, so a link cycle cannot loop forever.
-        let Ok(meta) = std::fs::symlink_metadata(&path) else {
-            continue;
-        };
-        if meta.is_dir() {
-            collect_files(root, &path, files, skipped);
-            continue;
-        }
-        let ext = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase)
-            .unwrap_or_default();
-        if matches!(
-            ext.as_str(),
-            "txt" | "md" | "html" | "htm" | "shtml" | "xhtml" | "pdf" | "docx" | "jsonl"
-        ) {
-            let rel = rel_of(&path);
-            files.push((path, rel, ext));
-        }
-    }
-}
-
-/// Project documentation that lives next to the letters and is not a letter.
-fn is_doc_file(name: &str) -> bool {
-    name == "README.md"
-        || name == "USAGE.md"
-        || (name.starts_with("SOURCES") && name.ends_with(".md"))
-}
-
-/// "corpus/a/b.txt": the root's own name followed by the relative path.
-fn display_location(root: &Path, rel: &Path) -> String {
-    let base = root
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| root.display().to_string());
-    let rel = rel
-        .to_string_lossy()
-        .replace(std::path::MAIN_SEPARATOR, "/");
-    if rel.is_empty() {
-        base
-    } else {
-        format!("{base}/{rel}")
-    }
-}
-
-/// Reads a file, refusing it if it is larger than `limit` (checked before reading).
-fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, IngestError> {
-    let meta = std::fs::metadata(path).map_err(|e| IngestError::Io(e.to_string()))?;
-    if meta.len() > limit {
-        return Err(IngestError::TooLarge {
-            size: meta.len(),
-            limit: limit as usize,
-        });
-    }
-    std::fs::read(path).map_err(|e| IngestError::Io(e.to_string()))
-}
-
 fn utf8(bytes: &[u8]) -> Result<&str, IngestError> {
     let text = std::str::from_utf8(bytes).map_err(|e| IngestError::InvalidUtf8(e.valid_up_to()))?;
     Ok(text.strip_prefix('\u{FEFF}').unwrap_or(text))
-}
-
-/// One JSONL line to a document; Ok(None) for blank lines.
-fn read_json_line(line: &[u8]) -> Result<Option<CorpusDoc>, IngestError> {
-    let line = line.strip_suffix(b"\r").unwrap_or(line);
-    let text = utf8(line)?;
-    if text.trim().is_empty() {
-        return Ok(None);
-    }
-    let value: Value =
-        serde_json::from_str(text).map_err(|e| IngestError::BadJson(e.to_string()))?;
-    let letter = letter_from_json(&value)?;
-    Ok(Some(CorpusDoc {
-        letter,
-        hash: content_hash(line),
-    }))
 }
 
 /// Trims an id read from the corpus and validates it (see `DocId`).
@@ -574,126 +375,7 @@ pub fn content_hash(raw: &[u8]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const LETTER: &str = "关于县十六届人大一次会议第3号建议的答复\n王孝友代表:\n你提出的关于加固河堤的建议收悉。现答复如下:\n已列入规划。\n舒城县水利局\n2012年6月18日\n";
-
-    #[test]
-    fn scan_reports_good_and_bad_files() {
-        let tmp = tempfile::tempdir().unwrap();
-        let root = tmp.path().join("corpus");
-        std::fs::create_dir_all(root.join("nested/deeper")).unwrap();
-        std::fs::create_dir_all(root.join(".hidden")).unwrap();
-        let write = |rel: &str, bytes: &[u8]| std::fs::write(root.join(rel), bytes).unwrap();
-        write("a.txt", LETTER.as_bytes());
-        write(
-            "nested/deeper/b.md",
-            "李四委员:\n您的提案收悉。\n".as_bytes(),
-        );
-        write(
-            "c.html",
-            "<html><head><title>x</title></head><body><p>张三代表:</p><p>您的建议收悉。</p></body></html>".as_bytes(),
-        );
-        let jsonl = [
-            r#"{"id": "j1", "text": "赵六代表:\n您的建议收悉。", "date": "2024年6月12日", "extra": 1}"#,
-            r#"{"id": "j2", "text": "#,
-            r#"{"id": "j3", "title": "no text"}"#,
-            "",
-            r#"{"id": "a", "text": "重复的编号。"}"#,
-            r#"{"id": "j1", "text": "again"}"#,
-        ]
-        .join("\n");
-        write("d.jsonl", jsonl.as_bytes());
-        write("bad.txt", b"\xE7\xA6\x8F\xFF\xFE bytes");
-        write("empty.txt", b"");
-        write("blank.md", b"  \n\n ");
-        write("README.md", b"# not a letter");
-        write("SOURCES-2024.md", b"not a letter");
-        write("notes.pdf", b"%PDF ignored");
-        write(".hidden/h.txt", LETTER.as_bytes());
-        write(".dotfile.txt", LETTER.as_bytes());
-
-        let scan = scan_corpus(&root).unwrap();
-        let ids: Vec<&str> = scan.docs.iter().map(|d| d.letter.id.as_str()).collect();
-        assert_eq!(ids, ["a", "c", "j1", "nested/deeper/b"]);
-        let a = &scan.docs[0].letter;
-        assert_eq!(a.kind, "建议");
-        assert_eq!(a.proposal_no.as_deref(), Some("3"));
-        assert_eq!(a.respondent.as_deref(), Some("舒城县水利局"));
-        assert_eq!(a.date.as_deref(), Some("2012-06-18"));
-        assert_eq!(a.source.as_deref(), Some("corpus/a.txt"));
-        assert_eq!(a.title, "关于县十六届人大一次会议第3号建议的答复");
-        assert_eq!(scan.docs[0].hash, content_hash(LETTER.as_bytes()));
-        let c = &scan.docs[1].letter;
-        assert_eq!(c.text, "张三代表:\n您的建议收悉。");
-        assert_eq!(c.addressee.as_deref(), Some("张三代表"));
-        let j1 = &scan.docs[2].letter;
-        assert_eq!(j1.date.as_deref(), Some("2024-06-12"));
-        assert_eq!(j1.title, "赵六代表:");
-
-        let skipped: Vec<(&str, &str)> = scan
-            .skipped
-            .iter()
-            .map(|s| (s.location.as_str(), s.reason.as_str()))
-            .collect();
-        let expect = [
-            ("corpus/bad.txt", "not valid UTF-8"),
-            ("corpus/blank.md", "no text"),
-            ("corpus/d.jsonl:2", "invalid JSON"),
-            ("corpus/d.jsonl:3", "\"text\""),
-            (
-                "corpus/d.jsonl:5",
-                "duplicate id \"a\" (first seen at corpus/a.txt)",
-            ),
-            (
-                "corpus/d.jsonl:6",
-                "duplicate id \"j1\" (first seen at corpus/d.jsonl:1)",
-            ),
-            ("corpus/empty.txt", "no text"),
-            ("corpus/notes.pdf", "unreadable PDF"),
-        ];
-        assert_eq!(skipped.len(), expect.len(), "{skipped:?}");
-        for ((loc, reason), (want_loc, want_reason)) in skipped.iter().zip(expect) {
-            assert_eq!(*loc, want_loc);
-            assert!(reason.contains(want_reason), "{loc}: {reason}");
-        }
-    }
-
-    #[test]
-    fn scan_of_missing_dir_is_an_error() {
-        let tmp = tempfile::tempdir().unwrap();
-        assert!(scan_corpus(&tmp.path().join("nope")).is_err());
-    }
-
-    #[test]
-    fn streamed_scan_stops_when_the_consumer_does() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
-        if !dir.is_dir() {
-            return;
-        }
-        let mut seen = 0;
-        scan_corpus_each(&dir, &mut |_| {
-            seen += 1;
-            seen < 3
-        })
-        .unwrap();
-        assert_eq!(seen, 3);
-    }
-
-    #[test]
-    fn scan_real_corpus() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
-        if !dir.is_dir() {
-            return;
-        }
-        let scan = scan_corpus(&dir).unwrap();
-        assert_eq!(scan.docs.len(), 254);
-        assert!(scan.skipped.is_empty());
-        for d in &scan.docs {
-            let l = &d.letter;
-            assert!(!l.title.is_empty() && !l.text.is_empty(), "{}", l.id);
-            assert!(["建议", "提案", "议案", "留言", "other"].contains(&l.kind.as_str()));
-        }
-    }
+    use std::path::Path;
 
     #[test]
     fn json_given_fields_win_and_are_normalised() {

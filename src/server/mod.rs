@@ -468,4 +468,40 @@ mod tests {
         assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
         server.abort();
     }
+
+    /// Regression: a deleted corpus folder left the watcher dead while /health said ok.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn health_reports_the_corpus_watcher() {
+        let root = tempfile::tempdir().unwrap();
+        let corpus = root.path().join("corpus");
+        std::fs::create_dir(&corpus).unwrap();
+        let engine = Engine::in_memory(Analyzer::shared_default()).unwrap();
+        let state = Shared::new(engine, ServerOptions::default());
+        let status =
+            crate::engine::watch::spawn(corpus.clone(), state.clone(), |s| &s.engine).unwrap();
+        state.watch.set(status).unwrap();
+        let app = app(state);
+        let health = || async {
+            let (_, _, body) =
+                send(&app, Request::get("/health").body(Body::empty()).unwrap()).await;
+            serde_json::from_str::<serde_json::Value>(&body).unwrap()
+        };
+        let wait_for = |want: &'static str| async move {
+            for _ in 0..100 {
+                let h = health().await;
+                if h["status"] == want {
+                    return h;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            panic!("/health never said {want}: {}", health().await);
+        };
+        let h = wait_for("ok").await;
+        assert_eq!(h["watch"]["watching"], true);
+        std::fs::remove_dir_all(&corpus).unwrap();
+        let h = wait_for("degraded").await;
+        assert_eq!(h["watch"]["watching"], false);
+        std::fs::create_dir(&corpus).unwrap();
+        wait_for("ok").await;
+    }
 }

@@ -39,6 +39,9 @@ pub struct Shared {
     suggester: RwLock<Option<Arc<Suggester>>>,
     suggester_build: Mutex<()>,
     pub started: Instant,
+    /// The corpus watcher's state, when the server runs with `--watch` (set once, after the
+    /// watcher starts).
+    pub watch: std::sync::OnceLock<Arc<crate::engine::watch::WatchStatus>>,
 }
 
 pub type AppState = Arc<Shared>;
@@ -63,6 +66,7 @@ impl Shared {
             suggester: RwLock::new(None),
             suggester_build: Mutex::new(()),
             started: Instant::now(),
+            watch: std::sync::OnceLock::new(),
         })
     }
 

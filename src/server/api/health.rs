@@ -16,16 +16,51 @@ use crate::server::error::ApiError;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Health {
+    /// `ok`, or `degraded` when the corpus watcher is not watching (the folder is missing) or
+    /// its last round failed; searches are answered either way.
     pub status: &'static str,
     pub docs: u64,
+    /// The corpus watcher, when the server runs with `--watch`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub watch: Option<WatchHealth>,
 }
 
-/// Liveness and the number of documents.
+/// What the corpus watcher is doing.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WatchHealth {
+    /// The corpus folder exists and is watched.
+    pub watching: bool,
+    /// Syncs done since the server started.
+    pub syncs: u64,
+    /// Seconds since the last sync ended.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_sync_seconds_ago: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+}
+
+/// Liveness, the number of documents and the corpus watcher's state.
 #[utoipa::path(get, path = "/health", responses((status = 200, body = Health)))]
 pub async fn health(State(state): State<AppState>) -> Json<Health> {
+    let watch = state.watch.get().map(|w| {
+        let w = w.snapshot();
+        WatchHealth {
+            watching: w.watching,
+            syncs: w.syncs,
+            last_sync_seconds_ago: w
+                .last_sync
+                .and_then(|t| t.elapsed().ok())
+                .map(|d| (d.as_secs_f64() * 10.0).round() / 10.0),
+            last_error: w.last_error,
+        }
+    });
+    let degraded = watch
+        .as_ref()
+        .is_some_and(|w| !w.watching || w.last_error.is_some());
     Json(Health {
-        status: "ok",
+        status: if degraded { "degraded" } else { "ok" },
         docs: state.engine.num_docs(),
+        watch,
     })
 }
 
