@@ -504,4 +504,70 @@ mod tests {
         std::fs::create_dir(&corpus).unwrap();
         wait_for("ok").await;
     }
+
+    /// Regression: `/api/similar` accepted `year: 99999`, which `/api/search` rejects.
+    #[tokio::test]
+    async fn similar_validates_filters_as_search_does() {
+        let app = app_with(ServerOptions::default());
+        for body in [
+            r#"{"text":"关于停车难的建议","year":99999}"#,
+            r#"{"text":"关于停车难的建议","from":"2024-13"}"#,
+        ] {
+            let request = Request::post("/api/similar")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body))
+                .unwrap();
+            let (status, _, reply) = send(&app, request).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {reply}");
+        }
+    }
+
+    /// Regression: a long `q` on the document page of a large letter ran for 12.6 s on the
+    /// async threads, stalling `/health`. Now the query limit applies there too, and the
+    /// marking runs on the blocking pool.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn document_page_queries_are_bounded_and_never_stall_health() {
+        let engine = Engine::in_memory(Analyzer::shared_default()).unwrap();
+        let paragraph = "关于老旧小区加装电梯和停车难问题的答复，我局高度重视并已会同各街道推进。";
+        let text = format!(
+            "关于老旧小区加装电梯的建议的答复\n{}",
+            paragraph.repeat(20_000)
+        );
+        let letter = crate::ingest::letter_from_text("big", &text, None).unwrap();
+        engine.put(&letter).unwrap();
+        let app = app(Shared::new(engine, ServerOptions::default()));
+        let too_long = format!("/docs/big?q={}", "电梯".repeat(600));
+        let (status, _, _) = send(&app, Request::get(too_long).body(Body::empty()).unwrap()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        // Queries at the limit on a letter of 700,000 chars, while /health is asked.
+        let q = "加装电梯 停车难 街道 小区 ".repeat(60);
+        let q: String = q.chars().take(1000).collect();
+        let uri = format!("/docs/big?q={}", pages::url_encode(&q));
+        let pages: Vec<_> = (0..2)
+            .map(|_| {
+                let (app, uri) = (app.clone(), uri.clone());
+                tokio::spawn(async move {
+                    send(&app, Request::get(uri).body(Body::empty()).unwrap())
+                        .await
+                        .0
+                })
+            })
+            .collect();
+        let mut slowest = Duration::ZERO;
+        for _ in 0..20 {
+            let started = Instant::now();
+            let (status, _, _) =
+                send(&app, Request::get("/health").body(Body::empty()).unwrap()).await;
+            assert_eq!(status, StatusCode::OK);
+            slowest = slowest.max(started.elapsed());
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        for page in pages {
+            assert_eq!(page.await.unwrap(), StatusCode::OK);
+        }
+        assert!(
+            slowest < Duration::from_millis(500),
+            "/health took {slowest:?}"
+        );
+    }
 }
