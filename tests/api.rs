@@ -1,10 +1,9 @@
 //! The HTTP API through `app(state).oneshot(...)`: every route, its errors, write
 //! permissions, CORS, escaping, the OpenAPI description, and one real server on loopback.
 
-mod common;
+use crate::util::{enc, respond as call};
 
-use common::{enc, respond as call};
-
+use crate::util;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use reply_search::ingest::Letter;
@@ -14,7 +13,7 @@ use serde_json::{Value, json};
 const KEY: &str = "test-admin-key";
 
 fn router(options: ServerOptions) -> axum::Router {
-    app(Shared::new(common::corpus_engine(), options))
+    app(Shared::new(util::corpus_engine(), options))
 }
 
 fn writable() -> axum::Router {
@@ -58,7 +57,7 @@ async fn search_get_and_post_answer_the_same() {
     pinned.as_object_mut().unwrap().remove("snippet");
     assert_eq!(
         pinned,
-        json!({"id": common::FUTIAN, "title": "福田区发展和改革局对福田区八届人大四次会议第20240294号建议的答复函",
+        json!({"id": util::FUTIAN, "title": "福田区发展和改革局对福田区八届人大四次会议第20240294号建议的答复函",
                "title_html": "福田区发展和改革局对福田区八届人大四次会议第20240294号建议的答复函",
                "kind": "建议", "respondent": "福田区发展和改革局", "date": "2024-06-12", "proposal_no": "20240294",
                "session": "深圳市福田区第八届人民代表大会第四次会议", "matched_terms": 1})
@@ -174,7 +173,7 @@ async fn bad_requests_get_json_errors() {
 #[tokio::test]
 async fn documents_similar_and_suggest() {
     let app = router(ServerOptions::default());
-    let (status, doc) = get(&app, &format!("/api/docs/{}", common::FUTIAN)).await;
+    let (status, doc) = get(&app, &format!("/api/docs/{}", util::FUTIAN)).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(doc["addressee"], "周常委");
     assert!(doc["text"].as_str().unwrap().contains("2024年4月初"));
@@ -470,7 +469,7 @@ async fn health_metrics_and_openapi() {
                 spec["paths"][path][m].is_object(),
                 "{m} {path} missing from the OpenAPI description"
             );
-            let uri = path.replace("{id}", common::FUTIAN);
+            let uri = path.replace("{id}", util::FUTIAN);
             let request = Request::builder()
                 .method(m.to_uppercase().as_str())
                 .uri(&uri)

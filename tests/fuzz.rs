@@ -17,8 +17,6 @@
 //! the regressions, the random cases only add to them). `FUZZ_SCALE=10` multiplies the case
 //! counts for a longer run; each target prints how many inputs it executed.
 
-mod common;
-
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};

@@ -4,13 +4,12 @@
 //! or a hang. Also load shedding, searches during writes, security headers and the admin key
 //! never being echoed or logged.
 
-mod common;
-
-use common::enc;
+use crate::util::enc;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::util;
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use reply_search::server::{AppState, ServerOptions, Shared, app};
@@ -24,7 +23,7 @@ const DEADLINE: Duration = Duration::from_secs(5);
 
 /// A fresh engine over the corpus (the state owns its engine, so each test builds one).
 fn shared_state(options: ServerOptions) -> AppState {
-    Shared::new(common::corpus_engine(), options)
+    Shared::new(util::corpus_engine(), options)
 }
 
 fn router(options: ServerOptions) -> axum::Router {
@@ -56,7 +55,7 @@ impl Reply {
 async fn call(app: &axum::Router, request: Request<Body>) -> Reply {
     let what = format!("{} {}", request.method(), short(&request.uri().to_string()));
     let work = async {
-        let (status, headers, body) = common::respond(app, request).await;
+        let (status, headers, body) = util::respond(app, request).await;
         Reply {
             status,
             headers,
@@ -433,7 +432,7 @@ async fn numbers_out_of_range_and_not_numbers() {
         assert_status(body, &reply, StatusCode::BAD_REQUEST);
     }
     for limit in ["0", "-1", "51", "99999999999999999999", "x"] {
-        let uri = format!("/api/docs/{}/similar?limit={limit}", common::FUTIAN);
+        let uri = format!("/api/docs/{}/similar?limit={limit}", util::FUTIAN);
         let reply = check_get(&app, &uri).await;
         assert_status(&uri, &reply, StatusCode::BAD_REQUEST);
         let body = format!(r#"{{"text":"停车","limit":{limit}}}"#);
@@ -879,7 +878,7 @@ async fn path_tricks_in_document_ids() {
 #[tokio::test]
 async fn methods_and_headers() {
     let app = writable();
-    let doc = format!("/api/docs/{}", common::FUTIAN);
+    let doc = format!("/api/docs/{}", util::FUTIAN);
     let similar = format!("{doc}/similar");
     // HEAD is answered like GET, without a body.
     for uri in ["/api/search?q=a", "/health", "/", doc.as_str()] {
@@ -1013,7 +1012,7 @@ async fn methods_and_headers() {
         )
         .await;
         assert_status("PUT read-only", &reply, StatusCode::FORBIDDEN);
-        let mut b = Request::delete(format!("/api/docs/{}", common::FUTIAN));
+        let mut b = Request::delete(format!("/api/docs/{}", util::FUTIAN));
         if let Some(k) = key {
             b = b.header(header::AUTHORIZATION, format!("Bearer {k}"));
         }
@@ -1091,7 +1090,7 @@ async fn load_is_shed_with_503_and_retry_after() {
             json!({"text": "停车"}).to_string(),
         ),
         get_req("/api/suggest?q=停"),
-        get_req(&format!("/api/docs/{}/similar", common::FUTIAN)),
+        get_req(&format!("/api/docs/{}/similar", util::FUTIAN)),
     ] {
         let what = format!("{} {}", request.method(), request.uri());
         let reply = call(&app, request).await;
@@ -1105,7 +1104,7 @@ async fn load_is_shed_with_503_and_retry_after() {
     // Cheap routes do not need a slot.
     assert_eq!(call(&app, get_req("/health")).await.status, StatusCode::OK);
     assert_eq!(
-        call(&app, get_req(&format!("/api/docs/{}", common::FUTIAN)))
+        call(&app, get_req(&format!("/api/docs/{}", util::FUTIAN)))
             .await
             .status,
         StatusCode::OK
@@ -1118,7 +1117,7 @@ async fn load_is_shed_with_503_and_retry_after() {
 
     // A flood of expensive requests: some are shed, none fail.
     let text: String =
-        std::fs::read_to_string(common::corpus_dir().join("futian-fgj-reply-20240294.txt"))
+        std::fs::read_to_string(util::corpus_dir().join("futian-fgj-reply-20240294.txt"))
             .unwrap()
             .repeat(4);
     let body = json!({"text": text, "limit": 50}).to_string();
@@ -1254,7 +1253,7 @@ async fn html_pages_carry_security_headers() {
         "/?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E".to_string(),
         "/?q=a&page=abc".to_string(),
         "/similar".to_string(),
-        format!("/docs/{}", common::FUTIAN),
+        format!("/docs/{}", util::FUTIAN),
         "/docs/no-such".to_string(),
         "/no-such-page".to_string(),
     ] {

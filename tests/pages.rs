@@ -2,12 +2,11 @@
 //! through `oneshot`. Every page is also checked against the CSP rules (no inline script or
 //! style) and, for hostile documents, against script injection.
 
-mod common;
-
+use crate::util;
+use crate::util::enc;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode, header};
-use common::enc;
 use reply_search::analysis::Analyzer;
 use reply_search::engine::Engine;
 use reply_search::ingest::{Letter, letter_from_json, letter_from_text};
@@ -63,7 +62,7 @@ fn app_with(letters: &[Letter]) -> Router {
 }
 
 async fn send(app: &Router, request: Request<Body>) -> (StatusCode, HeaderMap, String) {
-    let (status, headers, body) = common::respond(app, request).await;
+    let (status, headers, body) = util::respond(app, request).await;
     (status, headers, String::from_utf8(body).unwrap())
 }
 

@@ -2,11 +2,10 @@
 //! substring recall and phrase exactness against brute force, synonyms, traditional and
 //! full-width input, filters, facets, sorting and paging.
 
-mod common;
-
 use std::collections::BTreeSet;
 
-use common::{FUTIAN, shared_engine};
+use crate::util;
+use crate::util::{FUTIAN, shared_engine};
 use reply_search::engine::{FacetField, MatchMode, SearchRequest, SearchResponse, SortOrder};
 use reply_search::text::compact;
 
@@ -327,7 +326,7 @@ fn malformed_queries_are_read_leniently_or_rejected_clearly() {
 /// equal a fresh count and follow writes.
 #[test]
 fn browse_facets_are_exact_and_follow_writes() {
-    let engine = common::corpus_engine();
+    let engine = util::corpus_engine();
     let browse = || engine.search(&SearchRequest::default()).unwrap();
     let first = browse();
     assert_eq!(first.total as u64, engine.num_docs());

@@ -4,8 +4,7 @@
 //! acknowledged with a 2xx before the kill (acknowledged means durable). A PUT that got no
 //! answer may or may not be there, but if it is, it is whole.
 
-mod common;
-
+use crate::util;
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -135,7 +134,7 @@ fn killed_mid_put_keeps_every_acknowledged_write() {
     let corpus = scratch.path().join("corpus");
     let index = scratch.path().join("index");
     let log = scratch.path().join("server.log");
-    copy_dir(&common::corpus_dir(), &corpus);
+    copy_dir(&util::corpus_dir(), &corpus);
 
     // id → acknowledged (true) or sent without an answer (false).
     let mut sent: BTreeMap<String, bool> = BTreeMap::new();

@@ -1,5 +1,4 @@
-//! Fixtures shared by the integration tests: engines over the real default corpus.
-#![allow(dead_code)]
+//! Helpers shared by the topic modules: engines over the real default corpus.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
@@ -54,5 +53,4 @@ pub async fn respond(
 }
 
 /// Percent-encoding for query values and path segments: the pages' own encoder.
-#[allow(unused_imports)] // not every test crate uses it
 pub use reply_search::server::pages::url_encode as enc;
