@@ -1,26 +1,18 @@
 //! The HTTP API through `app(state).oneshot(...)`: every route, its errors, write
 //! permissions, CORS, escaping, the OpenAPI description, and one real server on loopback.
 
-use crate::util::{enc, respond as call};
+use crate::util::{self, enc, respond as call, router};
 
-use crate::util;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use reply_search::ingest::Letter;
-use reply_search::server::{ServerOptions, Shared, app};
+use reply_search::server::ServerOptions;
 use serde_json::{Value, json};
 
 const KEY: &str = "test-admin-key";
 
-fn router(options: ServerOptions) -> axum::Router {
-    app(Shared::new(util::corpus_engine(), options))
-}
-
 fn writable() -> axum::Router {
-    router(ServerOptions {
-        admin_key: Some(KEY.into()),
-        ..Default::default()
-    })
+    util::writable(KEY)
 }
 
 async fn get(app: &axum::Router, uri: &str) -> (StatusCode, Value) {
@@ -263,12 +255,7 @@ async fn writes_need_the_admin_key() {
         ),
         ("scanned.pdf", "application/pdf"),
     ] {
-        let bytes = std::fs::read(
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("tests/fixtures")
-                .join(name),
-        )
-        .unwrap();
+        let bytes = util::fixture(name);
         let upload = Request::put(format!("/api/docs/upload-{name}"))
             .header(header::CONTENT_TYPE, content_type)
             .header(header::AUTHORIZATION, format!("Bearer {KEY}"))
@@ -497,29 +484,16 @@ async fn health_metrics_and_openapi() {
 
 #[tokio::test]
 async fn a_real_server_on_loopback_answers_and_shuts_down() {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(reply_search::server::serve(
-        listener,
-        router(ServerOptions::default()),
-        async {
-            let _ = stopped.await;
-        },
-    ));
-    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    stream
-        .write_all(b"GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-        .await
-        .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).await.unwrap();
+    let server = util::serve_on_loopback(router(ServerOptions::default())).await;
+    let response = util::raw_exchange(
+        server.addr,
+        b"GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+    )
+    .await;
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     assert!(
         response.contains(r#"{"status":"ok","docs":254}"#),
         "{response}"
     );
-    stop.send(()).unwrap();
-    server.await.unwrap().unwrap();
+    server.stop().await;
 }

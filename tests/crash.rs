@@ -6,10 +6,11 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use crate::util;
 use reply_search::analysis::Analyzer;
 use reply_search::engine::Engine;
 use reply_search::engine::SearchRequest;
+
+use crate::util;
 
 const BATCH: usize = 25;
 

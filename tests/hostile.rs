@@ -4,37 +4,24 @@
 //! or a hang. Also load shedding, searches during writes, security headers and the admin key
 //! never being echoed or logged.
 
-use crate::util::enc;
-
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::util;
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
-use reply_search::server::{AppState, ServerOptions, Shared, app};
+use reply_search::server::{ServerOptions, app};
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tower::ServiceExt;
+
+use crate::util::{self, corpus_state as shared_state, enc, raw_exchange, router, status_of};
 
 const KEY: &str = "hostile-admin-key-7f3a";
 /// Every call must be answered within this.
 const DEADLINE: Duration = Duration::from_secs(5);
 
-/// A fresh engine over the corpus (the state owns its engine, so each test builds one).
-fn shared_state(options: ServerOptions) -> AppState {
-    Shared::new(util::corpus_engine(), options)
-}
-
-fn router(options: ServerOptions) -> axum::Router {
-    app(shared_state(options))
-}
-
 fn writable() -> axum::Router {
-    router(ServerOptions {
-        admin_key: Some(KEY.into()),
-        ..Default::default()
-    })
+    util::writable(KEY)
 }
 
 struct Reply {
@@ -1429,27 +1416,10 @@ async fn the_admin_key_is_never_echoed_or_logged() {
 // ---------------------------------------------------------------------------------------
 // A real server: what only a raw connection can send.
 
-async fn raw_exchange(addr: std::net::SocketAddr, request: &[u8]) -> String {
-    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    // The server may answer and close before the whole request is written.
-    let _ = stream.write_all(request).await;
-    let mut response = Vec::new();
-    let _ = tokio::time::timeout(DEADLINE, stream.read_to_end(&mut response)).await;
-    String::from_utf8_lossy(&response).into_owned()
-}
-
-fn status_of(response: &str) -> Option<u16> {
-    response.strip_prefix("HTTP/1.1 ")?.get(..3)?.parse().ok()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_real_server_survives_malformed_http() {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(reply_search::server::serve(listener, writable(), async {
-        let _ = stopped.await;
-    }));
+    let server = util::serve_on_loopback(writable()).await;
+    let addr = server.addr;
 
     let one_mb_q = "a".repeat(1024 * 1024);
     let long_header = "x".repeat(1024 * 1024);
@@ -1532,10 +1502,5 @@ async fn a_real_server_survives_malformed_http() {
     assert_eq!(status_of(&health), Some(200), "{health}");
     drop(idle);
 
-    stop.send(()).unwrap();
-    tokio::time::timeout(Duration::from_secs(10), server)
-        .await
-        .expect("server shuts down")
-        .unwrap()
-        .unwrap();
+    server.stop().await;
 }

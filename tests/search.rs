@@ -4,8 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::util;
-use crate::util::{FUTIAN, shared_engine};
+use crate::util::{self, FUTIAN, shared_engine};
 use reply_search::engine::{FacetField, MatchMode, SearchRequest, SearchResponse, SortOrder};
 use reply_search::text::compact;
 
