@@ -1,27 +1,18 @@
 //! The HTTP API through `app(state).oneshot(...)`: every route, its errors, write
 //! permissions, CORS, escaping, the OpenAPI description, and one real server on loopback.
 
-mod common;
-
-use common::{enc, respond as call};
+use crate::util::{self, enc, respond as call, router};
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use reply_search::ingest::Letter;
-use reply_search::server::{ServerOptions, Shared, app};
+use reply_search::server::ServerOptions;
 use serde_json::{Value, json};
 
 const KEY: &str = "test-admin-key";
 
-fn router(options: ServerOptions) -> axum::Router {
-    app(Shared::new(common::corpus_engine(), options))
-}
-
 fn writable() -> axum::Router {
-    router(ServerOptions {
-        admin_key: Some(KEY.into()),
-        ..Default::default()
-    })
+    util::writable(KEY)
 }
 
 async fn get(app: &axum::Router, uri: &str) -> (StatusCode, Value) {
@@ -58,7 +49,7 @@ async fn search_get_and_post_answer_the_same() {
     pinned.as_object_mut().unwrap().remove("snippet");
     assert_eq!(
         pinned,
-        json!({"id": common::FUTIAN, "title": "福田区发展和改革局对福田区八届人大四次会议第20240294号建议的答复函",
+        json!({"id": util::FUTIAN, "title": "福田区发展和改革局对福田区八届人大四次会议第20240294号建议的答复函",
                "title_html": "福田区发展和改革局对福田区八届人大四次会议第20240294号建议的答复函",
                "kind": "建议", "respondent": "福田区发展和改革局", "date": "2024-06-12", "proposal_no": "20240294",
                "session": "深圳市福田区第八届人民代表大会第四次会议", "matched_terms": 1})
@@ -174,7 +165,7 @@ async fn bad_requests_get_json_errors() {
 #[tokio::test]
 async fn documents_similar_and_suggest() {
     let app = router(ServerOptions::default());
-    let (status, doc) = get(&app, &format!("/api/docs/{}", common::FUTIAN)).await;
+    let (status, doc) = get(&app, &format!("/api/docs/{}", util::FUTIAN)).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(doc["addressee"], "周常委");
     assert!(doc["text"].as_str().unwrap().contains("2024年4月初"));
@@ -264,12 +255,7 @@ async fn writes_need_the_admin_key() {
         ),
         ("scanned.pdf", "application/pdf"),
     ] {
-        let bytes = std::fs::read(
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("tests/fixtures")
-                .join(name),
-        )
-        .unwrap();
+        let bytes = util::fixture(name);
         let upload = Request::put(format!("/api/docs/upload-{name}"))
             .header(header::CONTENT_TYPE, content_type)
             .header(header::AUTHORIZATION, format!("Bearer {KEY}"))
@@ -470,7 +456,7 @@ async fn health_metrics_and_openapi() {
                 spec["paths"][path][m].is_object(),
                 "{m} {path} missing from the OpenAPI description"
             );
-            let uri = path.replace("{id}", common::FUTIAN);
+            let uri = path.replace("{id}", util::FUTIAN);
             let request = Request::builder()
                 .method(m.to_uppercase().as_str())
                 .uri(&uri)
@@ -498,29 +484,16 @@ async fn health_metrics_and_openapi() {
 
 #[tokio::test]
 async fn a_real_server_on_loopback_answers_and_shuts_down() {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(reply_search::server::serve(
-        listener,
-        router(ServerOptions::default()),
-        async {
-            let _ = stopped.await;
-        },
-    ));
-    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    stream
-        .write_all(b"GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-        .await
-        .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).await.unwrap();
+    let server = util::serve_on_loopback(router(ServerOptions::default())).await;
+    let response = util::raw_exchange(
+        server.addr,
+        b"GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+    )
+    .await;
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     assert!(
         response.contains(r#"{"status":"ok","docs":254}"#),
         "{response}"
     );
-    stop.send(()).unwrap();
-    server.await.unwrap().unwrap();
+    server.stop().await;
 }

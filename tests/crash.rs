@@ -2,8 +2,6 @@
 //! that opens, answers searches and holds exactly a prefix of the committed batches; the next
 //! run completes it to the same documents as an uninterrupted run.
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -11,6 +9,8 @@ use std::process::{Command, Stdio};
 use reply_search::analysis::Analyzer;
 use reply_search::engine::Engine;
 use reply_search::engine::SearchRequest;
+
+use crate::util;
 
 const BATCH: usize = 25;
 
@@ -50,7 +50,7 @@ fn doc_ids(index: &Path) -> BTreeSet<String> {
 
 #[test]
 fn killed_indexing_keeps_a_committed_prefix_and_resumes() {
-    let corpus = common::corpus_dir();
+    let corpus = util::corpus_dir();
     let order: Vec<String> = reply_search::ingest::scan_corpus(&corpus)
         .unwrap()
         .docs

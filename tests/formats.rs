@@ -1,24 +1,12 @@
 //! PDF, DOCX and saved-web-page ingestion, on the fixtures made by
 //! scripts/make_fixtures.py (committed; the script is not run here).
 
-use std::path::PathBuf;
-
 use reply_search::ingest::{IngestError, Letter, letter_from_bytes, letter_from_text, scan_corpus};
+
+use crate::util::{self, fixture, futian_text as futian_txt};
 
 const PDF: &str = "application/pdf";
 const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(root().join("tests/fixtures").join(name)).unwrap()
-}
-
-fn futian_txt() -> String {
-    std::fs::read_to_string(root().join("corpus/futian-fgj-reply-20240294.txt")).unwrap()
-}
 
 /// Character error rate of `got` against `want`: Levenshtein distance over the chars of
 /// both texts with all whitespace removed, divided by the length of `want`.
@@ -183,7 +171,7 @@ fn by_content_type() {
 #[test]
 fn saved_portal_pages() {
     let records: Vec<serde_json::Value> =
-        std::fs::read_to_string(root().join("corpus/replies-more.jsonl"))
+        std::fs::read_to_string(util::corpus_dir().join("replies-more.jsonl"))
             .unwrap()
             .lines()
             .map(|l| serde_json::from_str(l).unwrap())
@@ -251,7 +239,7 @@ fn mixed_folder() {
     copy("broken.docx", "broken.docx");
     copy("portal-trs.html", "portal.html");
     std::fs::write(dir.join("futian-text.txt"), futian_txt()).unwrap();
-    let jsonl: String = std::fs::read_to_string(root().join("corpus/replies-more.jsonl"))
+    let jsonl: String = std::fs::read_to_string(util::corpus_dir().join("replies-more.jsonl"))
         .unwrap()
         .lines()
         .skip(10)

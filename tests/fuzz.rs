@@ -17,8 +17,6 @@
 //! the regressions, the random cases only add to them). `FUZZ_SCALE=10` multiplies the case
 //! counts for a longer run; each target prints how many inputs it executed.
 
-mod common;
-
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -69,14 +67,12 @@ fn engine() -> &'static Engine {
         // past documents, which one-document segments would never exercise).
         let engine = Engine::in_memory(Analyzer::shared_default()).unwrap();
         let testdata = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/ingest/testdata");
-        let corpus = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("fuzz-corpus-{}", std::process::id()));
-        std::fs::create_dir_all(&corpus).unwrap();
+        let corpus = tempfile::tempdir().unwrap();
         for name in ["letters.jsonl", "futian-fgj-reply-20240294.txt"] {
-            std::fs::copy(testdata.join(name), corpus.join(name)).unwrap();
+            std::fs::copy(testdata.join(name), corpus.path().join(name)).unwrap();
         }
-        let report = engine.sync_corpus(&corpus, &|_| {}).unwrap();
+        let report = engine.sync_corpus(corpus.path(), &|_| {}).unwrap();
         assert!(report.skipped.is_empty() && engine.num_docs() >= 20, "{:?}", report.skipped);
-        let _ = std::fs::remove_dir_all(&corpus);
         // A letter made of the chars that break naive offset arithmetic.
         engine
             .put(&ingest::Letter {

@@ -4,38 +4,24 @@
 //! or a hang. Also load shedding, searches during writes, security headers and the admin key
 //! never being echoed or logged.
 
-mod common;
-
-use common::enc;
-
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
-use reply_search::server::{AppState, ServerOptions, Shared, app};
+use reply_search::server::{ServerOptions, app};
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tower::ServiceExt;
+
+use crate::util::{self, corpus_state as shared_state, enc, raw_exchange, router, status_of};
 
 const KEY: &str = "hostile-admin-key-7f3a";
 /// Every call must be answered within this.
 const DEADLINE: Duration = Duration::from_secs(5);
 
-/// A fresh engine over the corpus (the state owns its engine, so each test builds one).
-fn shared_state(options: ServerOptions) -> AppState {
-    Shared::new(common::corpus_engine(), options)
-}
-
-fn router(options: ServerOptions) -> axum::Router {
-    app(shared_state(options))
-}
-
 fn writable() -> axum::Router {
-    router(ServerOptions {
-        admin_key: Some(KEY.into()),
-        ..Default::default()
-    })
+    util::writable(KEY)
 }
 
 struct Reply {
@@ -56,7 +42,7 @@ impl Reply {
 async fn call(app: &axum::Router, request: Request<Body>) -> Reply {
     let what = format!("{} {}", request.method(), short(&request.uri().to_string()));
     let work = async {
-        let (status, headers, body) = common::respond(app, request).await;
+        let (status, headers, body) = util::respond(app, request).await;
         Reply {
             status,
             headers,
@@ -433,7 +419,7 @@ async fn numbers_out_of_range_and_not_numbers() {
         assert_status(body, &reply, StatusCode::BAD_REQUEST);
     }
     for limit in ["0", "-1", "51", "99999999999999999999", "x"] {
-        let uri = format!("/api/docs/{}/similar?limit={limit}", common::FUTIAN);
+        let uri = format!("/api/docs/{}/similar?limit={limit}", util::FUTIAN);
         let reply = check_get(&app, &uri).await;
         assert_status(&uri, &reply, StatusCode::BAD_REQUEST);
         let body = format!(r#"{{"text":"停车","limit":{limit}}}"#);
@@ -879,7 +865,7 @@ async fn path_tricks_in_document_ids() {
 #[tokio::test]
 async fn methods_and_headers() {
     let app = writable();
-    let doc = format!("/api/docs/{}", common::FUTIAN);
+    let doc = format!("/api/docs/{}", util::FUTIAN);
     let similar = format!("{doc}/similar");
     // HEAD is answered like GET, without a body.
     for uri in ["/api/search?q=a", "/health", "/", doc.as_str()] {
@@ -1032,7 +1018,7 @@ async fn methods_and_headers() {
         )
         .await;
         assert_status("PUT read-only", &reply, StatusCode::FORBIDDEN);
-        let mut b = Request::delete(format!("/api/docs/{}", common::FUTIAN));
+        let mut b = Request::delete(format!("/api/docs/{}", util::FUTIAN));
         if let Some(k) = key {
             b = b.header(header::AUTHORIZATION, format!("Bearer {k}"));
         }
@@ -1110,7 +1096,7 @@ async fn load_is_shed_with_503_and_retry_after() {
             json!({"text": "停车"}).to_string(),
         ),
         get_req("/api/suggest?q=停"),
-        get_req(&format!("/api/docs/{}/similar", common::FUTIAN)),
+        get_req(&format!("/api/docs/{}/similar", util::FUTIAN)),
     ] {
         let what = format!("{} {}", request.method(), request.uri());
         let reply = call(&app, request).await;
@@ -1124,7 +1110,7 @@ async fn load_is_shed_with_503_and_retry_after() {
     // Cheap routes do not need a slot.
     assert_eq!(call(&app, get_req("/health")).await.status, StatusCode::OK);
     assert_eq!(
-        call(&app, get_req(&format!("/api/docs/{}", common::FUTIAN)))
+        call(&app, get_req(&format!("/api/docs/{}", util::FUTIAN)))
             .await
             .status,
         StatusCode::OK
@@ -1137,7 +1123,7 @@ async fn load_is_shed_with_503_and_retry_after() {
 
     // A flood of expensive requests: some are shed, none fail.
     let text: String =
-        std::fs::read_to_string(common::corpus_dir().join("futian-fgj-reply-20240294.txt"))
+        std::fs::read_to_string(util::corpus_dir().join("futian-fgj-reply-20240294.txt"))
             .unwrap()
             .repeat(4);
     let body = json!({"text": text, "limit": 50}).to_string();
@@ -1279,7 +1265,7 @@ async fn html_pages_carry_security_headers() {
         "/?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E".to_string(),
         "/?q=a&page=abc".to_string(),
         "/similar".to_string(),
-        format!("/docs/{}", common::FUTIAN),
+        format!("/docs/{}", util::FUTIAN),
         "/docs/no-such".to_string(),
         "/no-such-page".to_string(),
     ] {
@@ -1455,27 +1441,10 @@ async fn the_admin_key_is_never_echoed_or_logged() {
 // ---------------------------------------------------------------------------------------
 // A real server: what only a raw connection can send.
 
-async fn raw_exchange(addr: std::net::SocketAddr, request: &[u8]) -> String {
-    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    // The server may answer and close before the whole request is written.
-    let _ = stream.write_all(request).await;
-    let mut response = Vec::new();
-    let _ = tokio::time::timeout(DEADLINE, stream.read_to_end(&mut response)).await;
-    String::from_utf8_lossy(&response).into_owned()
-}
-
-fn status_of(response: &str) -> Option<u16> {
-    response.strip_prefix("HTTP/1.1 ")?.get(..3)?.parse().ok()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_real_server_survives_malformed_http() {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(reply_search::server::serve(listener, writable(), async {
-        let _ = stopped.await;
-    }));
+    let server = util::serve_on_loopback(writable()).await;
+    let addr = server.addr;
 
     let one_mb_q = "a".repeat(1024 * 1024);
     let long_header = "x".repeat(1024 * 1024);
@@ -1558,10 +1527,5 @@ async fn a_real_server_survives_malformed_http() {
     assert_eq!(status_of(&health), Some(200), "{health}");
     drop(idle);
 
-    stop.send(()).unwrap();
-    tokio::time::timeout(Duration::from_secs(10), server)
-        .await
-        .expect("server shuts down")
-        .unwrap()
-        .unwrap();
+    server.stop().await;
 }

@@ -2,36 +2,21 @@
 //! through `oneshot`. Every page is also checked against the CSP rules (no inline script or
 //! style) and, for hostile documents, against script injection.
 
-mod common;
-
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode, header};
-use common::enc;
 use reply_search::analysis::Analyzer;
 use reply_search::engine::Engine;
 use reply_search::ingest::{Letter, letter_from_json, letter_from_text};
 use reply_search::server::{Shared, app};
 
-const FUTIAN_ID: &str = "futian-fgj-reply-20240294";
-
-fn futian_text() -> String {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/corpus/futian-fgj-reply-20240294.txt"
-    );
-    std::fs::read_to_string(path).expect("futian letter")
-}
+use crate::util::{self, FUTIAN as FUTIAN_ID, enc, futian_text};
 
 /// The 福田区 letter, the first three records of replies-more.jsonl (one undated) and a
 /// short related letter so that "similar" has something to find.
 fn base_letters() -> Vec<Letter> {
     let mut letters = vec![letter_from_text(FUTIAN_ID, &futian_text(), None).unwrap()];
-    let jsonl = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/corpus/replies-more.jsonl"
-    ))
-    .unwrap();
+    let jsonl = std::fs::read_to_string(util::corpus_dir().join("replies-more.jsonl")).unwrap();
     for line in jsonl.lines().take(3) {
         let value: serde_json::Value = serde_json::from_str(line).unwrap();
         letters.push(letter_from_json(&value).unwrap());
@@ -63,7 +48,7 @@ fn app_with(letters: &[Letter]) -> Router {
 }
 
 async fn send(app: &Router, request: Request<Body>) -> (StatusCode, HeaderMap, String) {
-    let (status, headers, body) = common::respond(app, request).await;
+    let (status, headers, body) = util::respond(app, request).await;
     (status, headers, String::from_utf8(body).unwrap())
 }
 

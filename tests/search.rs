@@ -2,11 +2,9 @@
 //! substring recall and phrase exactness against brute force, synonyms, traditional and
 //! full-width input, filters, facets, sorting and paging.
 
-mod common;
-
 use std::collections::BTreeSet;
 
-use common::{FUTIAN, shared_engine};
+use crate::util::{self, FUTIAN, shared_engine};
 use reply_search::engine::{
     FacetField, Filters, MatchMode, SearchRequest, SearchResponse, SortOrder,
 };
@@ -338,7 +336,7 @@ fn malformed_queries_are_read_leniently_or_rejected_clearly() {
 /// equal a fresh count and follow writes.
 #[test]
 fn browse_facets_are_exact_and_follow_writes() {
-    let engine = common::corpus_engine();
+    let engine = util::corpus_engine();
     let browse = || engine.search(&SearchRequest::default()).unwrap();
     let first = browse();
     assert_eq!(first.total as u64, engine.num_docs());

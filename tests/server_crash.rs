@@ -4,16 +4,15 @@
 //! acknowledged with a 2xx before the kill (acknowledged means durable). A PUT that got no
 //! answer may or may not be there, but if it is, it is whole.
 
-mod common;
-
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Child, Command};
+use std::process::Child;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use crate::util::{self, ServerProcess, exchange, http_get as get};
 
 const KEY: &str = "crash-test-admin-key";
 const ROUNDS: usize = 8;
@@ -24,60 +23,19 @@ const MARKER: &str = "琥珀蜻蜓";
 /// `MARKER`, percent-encoded.
 const MARKER_Q: &str = "%E7%90%A5%E7%8F%80%E8%9C%BB%E8%9C%93";
 
-fn free_addr() -> SocketAddr {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap()
-}
-
-fn start(corpus: &Path, index: &Path, addr: SocketAddr, log: &Path) -> Child {
-    let log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(log)
-        .unwrap();
-    Command::new(env!("CARGO_BIN_EXE_reply-search"))
-        .arg("serve")
-        .arg("--corpus")
-        .arg(corpus)
-        .arg("--index")
-        .arg(index)
-        .arg("--addr")
-        .arg(addr.to_string())
-        .env("REPLY_SEARCH_ADMIN_KEY", KEY)
-        .env("RUST_LOG", "warn")
-        .stdout(log.try_clone().unwrap())
-        .stderr(log)
-        .spawn()
-        .expect("server starts")
-}
-
-/// One request on a fresh connection; the status and body, or None when the connection
-/// failed or closed before a whole response arrived.
-fn exchange(addr: SocketAddr, request: &[u8], timeout: Duration) -> Option<(u16, String)> {
-    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(1)).ok()?;
-    stream.set_read_timeout(Some(timeout)).ok()?;
-    stream.set_write_timeout(Some(timeout)).ok()?;
-    stream.write_all(request).ok()?;
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).ok()?;
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n")?;
-    let status: u16 = head.strip_prefix("HTTP/1.1 ")?.get(..3)?.parse().ok()?;
-    // Only a complete response counts: the body must be as long as announced.
-    let length = head.lines().find_map(|l| {
-        let (name, value) = l.split_once(':')?;
-        name.eq_ignore_ascii_case("content-length")
-            .then(|| value.trim().parse::<usize>().ok())?
-    });
-    if length.is_some_and(|n| body.len() != n) {
-        return None;
-    }
-    Some((status, body.to_string()))
-}
-
-fn get(addr: SocketAddr, path: &str) -> Option<(u16, String)> {
-    let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
-    exchange(addr, request.as_bytes(), Duration::from_secs(20))
+/// The real server on the corpus and index given, writes enabled, its output in `log`.
+fn start(corpus: &Path, index: &Path, log: &Path) -> ServerProcess {
+    ServerProcess::start(
+        |cmd| {
+            cmd.arg("--corpus")
+                .arg(corpus)
+                .arg("--index")
+                .arg(index)
+                .env("REPLY_SEARCH_ADMIN_KEY", KEY)
+                .env("RUST_LOG", "warn");
+        },
+        Some(log),
+    )
 }
 
 fn put(addr: SocketAddr, id: &str, text: &str) -> Option<(u16, String)> {
@@ -135,16 +93,16 @@ fn killed_mid_put_keeps_every_acknowledged_write() {
     let corpus = scratch.path().join("corpus");
     let index = scratch.path().join("index");
     let log = scratch.path().join("server.log");
-    copy_dir(&common::corpus_dir(), &corpus);
+    copy_dir(&util::corpus_dir(), &corpus);
 
     // id → acknowledged (true) or sent without an answer (false).
     let mut sent: BTreeMap<String, bool> = BTreeMap::new();
     let mut seed: u64 = 0x2545_f491_4f6c_dd1d ^ u64::from(std::process::id());
     let mut base_docs = None;
     for round in 0..=ROUNDS {
-        let addr = free_addr();
-        let mut child = start(&corpus, &index, addr, &log);
-        let docs = wait_healthy(addr, &mut child, &log);
+        let mut server = start(&corpus, &index, &log);
+        let (addr, child) = (server.addr, &mut server.child);
+        let docs = wait_healthy(addr, child, &log);
         let base = *base_docs.get_or_insert(docs);
 
         // Everything acknowledged so far is there, whole; unanswered PUTs are there whole or

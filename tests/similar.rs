@@ -1,9 +1,7 @@
 //! Similar documents and near-duplicates on the real corpus: the source is excluded,
 //! filters hold, and a lightly edited copy of a real letter is found first as a duplicate.
 
-mod common;
-
-use common::{FUTIAN, corpus_engine};
+use crate::util::{FUTIAN, corpus_engine};
 use reply_search::engine::{Filters, SimilarRequest};
 
 #[test]

@@ -2,31 +2,15 @@
 //! restart, an edited one is re-indexed, a removed one disappears, and a broken file does
 //! not stop the server.
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
+use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-struct Server(Child);
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use crate::util::{self, ServerProcess, enc, http_get};
 
-fn get(addr: &str, path: &str) -> Option<String> {
-    let mut s = TcpStream::connect(addr).ok()?;
-    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-    )
-    .ok()?;
-    let mut out = String::new();
-    s.read_to_string(&mut out).ok()?;
-    Some(out)
+/// The body of a GET.
+fn get(addr: &SocketAddr, path: &str) -> Option<String> {
+    http_get(*addr, path).map(|(_, body)| body)
 }
 
 fn wait_for(what: &str, mut check: impl FnMut() -> bool) {
@@ -40,11 +24,9 @@ fn wait_for(what: &str, mut check: impl FnMut() -> bool) {
     panic!("timed out waiting for {what}");
 }
 
-fn total(addr: &str, q: &str) -> Option<u64> {
-    let enc: String = q.bytes().map(|b| format!("%{b:02X}")).collect();
-    let body = get(addr, &format!("/api/search?q={enc}&facets="))?;
-    let json = body.split("\r\n\r\n").nth(1)?;
-    serde_json::from_str::<serde_json::Value>(json).ok()?["total"].as_u64()
+fn total(addr: &SocketAddr, q: &str) -> Option<u64> {
+    let body = get(addr, &format!("/api/search?q={}&facets=", enc(q)))?;
+    serde_json::from_str::<serde_json::Value>(&body).ok()?["total"].as_u64()
 }
 
 #[test]
@@ -56,23 +38,16 @@ fn files_dropped_into_the_corpus_become_searchable() {
         "关于修缮紫石古桥的建议的答复\n王代表：您的建议收悉。\n某县文化和旅游局\n2023年5月6日",
     )
     .unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let addr = format!("127.0.0.1:{port}");
-    let _server = Server(
-        Command::new(env!("CARGO_BIN_EXE_reply-search"))
-            .args(["serve", "--watch", "--addr", &addr, "--corpus"])
-            .arg(corpus.path())
-            .arg("--index")
-            .arg(index.path())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
+    let server = ServerProcess::start(
+        |cmd| {
+            cmd.args(["--watch", "--corpus"])
+                .arg(corpus.path())
+                .arg("--index")
+                .arg(index.path());
+        },
+        None,
     );
+    let addr = server.addr;
     wait_for("the server", || {
         get(&addr, "/health").is_some_and(|r| r.contains("\"docs\":1"))
     });
@@ -86,7 +61,7 @@ fn files_dropped_into_the_corpus_become_searchable() {
     wait_for("the new letter", || total(&addr, "城北公交站台") == Some(1));
 
     // A letter as departments publish it: the 福田区 reply as a PDF.
-    let pdf = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/futian-20240294.pdf");
+    let pdf = util::fixture_path("futian-20240294.pdf");
     std::fs::copy(pdf, corpus.path().join("futian.pdf")).unwrap();
     wait_for("the dropped PDF", || total(&addr, "免申即享") == Some(1));
 
