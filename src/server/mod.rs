@@ -570,4 +570,30 @@ mod tests {
             "/health took {slowest:?}"
         );
     }
+
+    /// Regression: an admin key with surrounding spaces enabled writes that no header could
+    /// pass; `%20lead` was stored as `lead`.
+    #[tokio::test]
+    async fn a_spaced_admin_key_works_and_ids_are_never_trimmed() {
+        let app = app_with(ServerOptions {
+            admin_key: Some("  k3y \n".into()),
+            ..Default::default()
+        });
+        let put = |path: &str| {
+            Request::put(path)
+                .header(header::AUTHORIZATION, "Bearer k3y")
+                .header(header::CONTENT_TYPE, "text/plain")
+                .body(Body::from("关于停车难的建议的答复"))
+                .unwrap()
+        };
+        assert_eq!(
+            send(&app, put("/api/docs/lead")).await.0,
+            StatusCode::CREATED
+        );
+        let (status, _, body) = send(&app, put("/api/docs/%20lead")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert!(body.contains("bad_id"));
+        let (status, _, _) = send(&app, put("/api/docs/a%E2%80%AEb")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+    }
 }
