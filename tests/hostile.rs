@@ -958,7 +958,7 @@ async fn methods_and_headers() {
         format!("Basic {KEY}"),
         format!("Bearer  {KEY}"),
         format!("Bearer {KEY} "),
-        format!("{KEY}"),
+        KEY.to_string(),
         "Bearer".to_string(),
         "Bearer ".to_string(),
     ] {
