@@ -19,8 +19,12 @@
 //!
 //! Everything ends in a Markdown report on stdout. Deterministic apart from timings.
 
+#[path = "support/http_client.rs"]
+mod http_client;
 #[path = "support/naive.rs"]
 mod naive;
+#[path = "support/procfs.rs"]
+mod procfs;
 
 use std::collections::HashSet;
 use std::io::Write as _;
@@ -29,6 +33,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
+use clap::Parser;
+use http_client::Client as HttpClient;
 use reply_search::analysis::{Analyzer, NgramTokenizer, WordTokenizer};
 use reply_search::engine::Engine;
 use reply_search::engine::SimilarRequest;
@@ -45,73 +51,58 @@ const MB: f64 = 1024.0 * 1024.0;
 // ---------------------------------------------------------------------------------------
 // Options
 
-#[derive(Clone, Copy, PartialEq, Debug)]
+#[derive(Clone, Copy, PartialEq, Debug, clap::ValueEnum)]
 enum Client {
     Wrk,
     Builtin,
 }
 
+/// End-to-end benchmark of reply-search on a synthetic corpus built from the sentences of the
+/// real one; a Markdown report on stdout.
+#[derive(Parser)]
+#[command(name = "bench")]
 struct Opts {
+    /// Synthetic letters [default: 10000, 2000 with --quick]
+    #[arg(long, value_name = "N", default_value_t = 0, hide_default_value = true)]
     docs: usize,
+    /// Smaller defaults for --docs, --runs and --http-secs
+    #[arg(long)]
     quick: bool,
+    /// Also measure the HTTP server (in its own process on 127.0.0.1)
+    #[arg(long)]
     http: bool,
+    /// Source corpus [default: the first of ../shared/corpus, ../../shared/corpus, corpus
+    /// holding JSONL]
+    #[arg(long, value_name = "DIR")]
     corpus: Option<PathBuf>,
+    /// Runs per query category [default: 300, 60 with --quick]
+    #[arg(long, value_name = "N", default_value_t = 0, hide_default_value = true)]
     runs: usize,
+    /// Seconds of each HTTP load run [default: 10, 3 with --quick]
+    #[arg(long, value_name = "S", default_value_t = 0, hide_default_value = true)]
     http_secs: u64,
+    /// HTTP load generator [default: wrk when installed, else builtin]
+    #[arg(long, value_enum)]
     client: Option<Client>,
+    /// Skip the raw-segmentation and tokenizer-alone rows
+    #[arg(long)]
     only_index: bool,
-    /// Reuse the project index of an earlier `--keep` run and measure search only.
+    /// Internal: serve the index in DIR (the server process of --http)
+    #[arg(long, value_name = "DIR", hide = true)]
+    serve_child: Option<PathBuf>,
+    /// Reuse the project index of an earlier `--keep` run and measure search only
+    #[arg(long)]
     search_only: bool,
-    /// Keep the index folders after the run.
+    /// Keep the index folders after the run
+    #[arg(long)]
     keep: bool,
 }
 
 fn parse_opts() -> Result<Opts> {
-    let mut o = Opts {
-        docs: 0,
-        quick: false,
-        http: false,
-        corpus: None,
-        runs: 0,
-        http_secs: 0,
-        client: None,
-        only_index: false,
-        search_only: false,
-        keep: false,
-    };
-    let mut args = std::env::args().skip(1);
-    while let Some(a) = args.next() {
-        let mut value = |name: &str| args.next().with_context(|| format!("{name} needs a value"));
-        match a.as_str() {
-            "--docs" => o.docs = value("--docs")?.parse()?,
-            "--quick" => o.quick = true,
-            "--http" => o.http = true,
-            "--corpus" => o.corpus = Some(PathBuf::from(value("--corpus")?)),
-            "--runs" => o.runs = value("--runs")?.parse()?,
-            "--http-secs" => o.http_secs = value("--http-secs")?.parse()?,
-            "--client" => {
-                o.client = Some(match value("--client")?.as_str() {
-                    "wrk" => Client::Wrk,
-                    "builtin" => Client::Builtin,
-                    other => bail!("unknown client {other:?} (wrk or builtin)"),
-                })
-            }
-            "--only-index" => o.only_index = true,
-            "--serve-child" => {
-                serve_child(Path::new(&value("--serve-child")?))?;
-                std::process::exit(0);
-            }
-            "--search-only" => o.search_only = true,
-            "--keep" => o.keep = true,
-            "-h" | "--help" => {
-                println!(
-                    "usage: bench [--docs N] [--quick] [--http] [--corpus DIR] [--runs N] \
-                     [--http-secs S] [--client wrk|builtin] [--only-index] [--keep] [--search-only]"
-                );
-                std::process::exit(0);
-            }
-            other => bail!("unknown argument {other:?} (try --help)"),
-        }
+    let mut o = Opts::parse();
+    if let Some(dir) = &o.serve_child {
+        serve_child(dir)?;
+        std::process::exit(0);
     }
     if o.docs == 0 {
         o.docs = if o.quick { 2000 } else { 10_000 };
@@ -149,21 +140,6 @@ impl Rng {
     fn pick<'a, T>(&mut self, v: &'a [T]) -> &'a T {
         &v[self.below(v.len())]
     }
-}
-
-fn proc_status_kb(key: &str) -> Option<u64> {
-    pid_status_kb("self", key)
-}
-
-/// A field of /proc/<pid>/status in kB.
-fn pid_status_kb(pid: &str, key: &str) -> Option<u64> {
-    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    s.lines()
-        .find(|l| l.starts_with(key))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
 }
 
 /// User + system CPU seconds of the whole process so far (all threads).
@@ -216,7 +192,7 @@ fn index_sizes(dir: &Path) -> (u64, u64, std::collections::BTreeMap<String, u64>
 }
 
 fn hwm_mb() -> f64 {
-    proc_status_kb("VmHWM:").unwrap_or(0) as f64 / 1024.0
+    procfs::status_kb("self", "VmHWM:").unwrap_or(0) as f64 / 1024.0
 }
 
 /// Resets VmHWM to the current RSS (Linux: "5" to clear_refs); false when unsupported.
@@ -805,61 +781,6 @@ fn http_path(w: &Work) -> String {
     }
 }
 
-/// One keep-alive HTTP/1.1 connection: sends GETs, reads header + Content-Length body.
-struct Conn {
-    stream: tokio::net::TcpStream,
-    buf: Vec<u8>,
-}
-
-impl Conn {
-    async fn open(addr: std::net::SocketAddr) -> Result<Conn> {
-        let stream = tokio::net::TcpStream::connect(addr).await?;
-        stream.set_nodelay(true)?;
-        Ok(Conn {
-            stream,
-            buf: Vec::with_capacity(64 * 1024),
-        })
-    }
-
-    /// Returns the status code.
-    async fn get(&mut self, path: &str) -> Result<u16> {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let req = format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n");
-        self.stream.write_all(req.as_bytes()).await?;
-        self.buf.clear();
-        let mut chunk = [0u8; 16 * 1024];
-        let mut need: Option<usize> = None;
-        let mut status = 0;
-        loop {
-            if let Some(n) = need
-                && self.buf.len() >= n
-            {
-                return Ok(status);
-            }
-            let k = self.stream.read(&mut chunk).await?;
-            if k == 0 {
-                bail!("connection closed by the server");
-            }
-            self.buf.extend_from_slice(&chunk[..k]);
-            if need.is_none()
-                && let Some(end) = self.buf.windows(4).position(|w| w == b"\r\n\r\n")
-            {
-                let head = std::str::from_utf8(&self.buf[..end])?;
-                status = head.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0);
-                let len = head
-                    .lines()
-                    .find_map(|l| {
-                        let (k, v) = l.split_once(':')?;
-                        k.eq_ignore_ascii_case("content-length")
-                            .then(|| v.trim().parse::<usize>().ok())?
-                    })
-                    .context("response without Content-Length")?;
-                need = Some(end + 4 + len);
-            }
-        }
-    }
-}
-
 struct Load {
     concurrency: usize,
     tool: &'static str,
@@ -886,13 +807,13 @@ async fn builtin_load(
     for c in 0..concurrency {
         let paths = paths.clone();
         tasks.push(tokio::spawn(async move {
-            let mut conn = Conn::open(addr).await?;
+            let mut conn = HttpClient::new(addr);
             let mut lat = Vec::new();
             let mut errors = 0u64;
             let mut i = c * 7919;
             while Instant::now() < deadline {
                 let t = Instant::now();
-                let status = conn.get(&paths[i % paths.len()]).await?;
+                let status = conn.send("GET", &paths[i % paths.len()], None).await?;
                 lat.push(t.elapsed().as_secs_f64() * 1e3);
                 if status != 200 {
                     errors += 1;
@@ -1019,7 +940,7 @@ fn wrk_load(
 
 /// (VmRSS, RssAnon) of process `pid` in MB.
 fn rss_of(pid: u32) -> (f64, f64) {
-    let kb = |key| pid_status_kb(&pid.to_string(), key).unwrap_or(0) as f64 / 1024.0;
+    let kb = |key| procfs::status_kb(&pid.to_string(), key).unwrap_or(0) as f64 / 1024.0;
     (kb("VmRSS:"), kb("RssAnon:"))
 }
 
@@ -1112,23 +1033,25 @@ fn http_bench(
         .enable_all()
         .build()?;
     let report = rt.block_on(async move {
-        let mut conn = Conn::open(addr).await?;
-        let status = conn.get(&paths[0]).await?;
+        let mut conn = HttpClient::new(addr);
+        let status = conn.send("GET", &paths[0], None).await?;
         let first_answer_ms = started.elapsed().as_secs_f64() * 1e3;
         if status != 200 {
             bail!("first search answered {status}");
         }
         let t = Instant::now();
-        let status = conn.get("/api/suggest?q=%E5%85%B3%E4%BA%8E").await?;
+        let status = conn
+            .send("GET", "/api/suggest?q=%E5%85%B3%E4%BA%8E", None)
+            .await?;
         let first_suggest_ms = t.elapsed().as_secs_f64() * 1e3;
         if status != 200 {
             bail!("first suggestion answered {status}");
         }
         drop(conn);
         // Warm up with every distinct path once.
-        let mut conn = Conn::open(addr).await?;
+        let mut conn = HttpClient::new(addr);
         for p in paths.iter().take(200) {
-            conn.get(p).await?;
+            conn.send("GET", p, None).await?;
         }
         drop(conn);
         let rss_idle = rss_of(pid);

@@ -11,6 +11,8 @@
 
 #[path = "support/corpus.rs"]
 mod corpus;
+#[path = "support/harness.rs"]
+mod harness;
 #[path = "support/naive.rs"]
 mod naive;
 #[path = "support/rng.rs"]
@@ -22,6 +24,8 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow};
+use clap::Parser;
+use harness::mean;
 use reply_search::analysis::Analyzer;
 use reply_search::engine::Engine;
 use reply_search::engine::SearchRequest;
@@ -40,57 +44,27 @@ const SUBSTRINGS_QUICK: usize = 100;
 const SEED: u64 = 0x5eed_e7a1_2024;
 const PAGE: usize = 100;
 
+/// Relevance evaluation of reply-search against a naive tantivy + jieba build: judged
+/// queries (nDCG@10, MRR@10) and brute-force substrings (recall, phrase exactness).
+#[derive(Parser)]
+#[command(name = "eval")]
 struct Args {
+    #[arg(long, value_name = "DIR", default_value = corpus::DEFAULT_DIR, help = corpus::DIR_HELP)]
     corpus: PathBuf,
+    /// The judged queries (JSON Lines: q, relevant, grades)
+    #[arg(long, value_name = "FILE", default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/eval/queries.jsonl"))]
     queries: PathBuf,
+    /// Print every query and substring
+    #[arg(short, long)]
     verbose: bool,
+    /// 100 substrings instead of 500
+    #[arg(long)]
     quick: bool,
 }
 
-fn parse_args() -> Result<Args, String> {
-    let mut args = Args {
-        corpus: PathBuf::from("../shared/corpus"),
-        queries: Path::new(env!("CARGO_MANIFEST_DIR")).join("eval/queries.jsonl"),
-        verbose: false,
-        quick: false,
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "--corpus" => args.corpus = it.next().ok_or("--corpus needs a directory")?.into(),
-            "--queries" => args.queries = it.next().ok_or("--queries needs a file")?.into(),
-            "--verbose" | "-v" => args.verbose = true,
-            "--quick" => args.quick = true,
-            "--help" | "-h" => {
-                return Err(
-                    "usage: eval [--corpus DIR] [--queries FILE] [--verbose] [--quick]".into(),
-                );
-            }
-            other => return Err(format!("unknown argument {other:?} (try --help)")),
-        }
-    }
-    Ok(args)
-}
-
 fn main() -> ExitCode {
-    let args = match parse_args() {
-        Ok(a) => a,
-        Err(msg) => {
-            eprintln!("{msg}");
-            return ExitCode::from(2);
-        }
-    };
-    if let Some(msg) = corpus::missing(&args.corpus) {
-        eprintln!("{msg}");
-        return ExitCode::from(2);
-    }
-    match run(&args) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::from(1)
-        }
-    }
+    let args = Args::parse();
+    harness::main(&args.corpus, || run(&args))
 }
 
 /// A judged query: `grades` maps each relevant id to 1 (relevant) or 2 (highly relevant).
@@ -100,36 +74,27 @@ struct Judged {
 }
 
 fn load_queries(path: &Path) -> Result<Vec<Judged>> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let mut out = Vec::new();
-    for (n, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let at = || format!("{}:{}", path.display(), n + 1);
-        let v: serde_json::Value = serde_json::from_str(line).with_context(at)?;
+    harness::read_jsonl(path, |at, v| {
         let q = v["q"]
             .as_str()
-            .ok_or_else(|| anyhow!("{}: \"q\" must be a string", at()))?
+            .ok_or_else(|| anyhow!("{at}: \"q\" must be a string"))?
             .to_string();
         let relevant = v["relevant"]
             .as_array()
-            .ok_or_else(|| anyhow!("{}: \"relevant\" must be an array", at()))?;
+            .ok_or_else(|| anyhow!("{at}: \"relevant\" must be an array"))?;
         let mut grades = HashMap::new();
         for id in relevant {
             let id = id
                 .as_str()
-                .ok_or_else(|| anyhow!("{}: ids must be strings", at()))?;
+                .ok_or_else(|| anyhow!("{at}: ids must be strings"))?;
             let g = v["grades"][id].as_u64().unwrap_or(1).clamp(1, 2) as u32;
             grades.insert(id.to_string(), g);
         }
         if grades.is_empty() {
-            return Err(anyhow!("{}: no relevant ids", at()));
+            return Err(anyhow!("{at}: no relevant ids"));
         }
-        out.push(Judged { q, grades });
-    }
-    Ok(out)
+        Ok(Judged { q, grades })
+    })
 }
 
 /// nDCG@k with gains 2^g - 1 and a log2 rank discount.
@@ -248,14 +213,6 @@ struct SystemScore {
     ndcg: f64,
     mrr: f64,
     zero: usize,
-}
-
-fn mean(xs: &[f64]) -> f64 {
-    if xs.is_empty() {
-        0.0
-    } else {
-        xs.iter().sum::<f64>() / xs.len() as f64
-    }
 }
 
 fn run(args: &Args) -> Result<()> {

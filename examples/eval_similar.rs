@@ -15,6 +15,8 @@
 
 #[path = "support/corpus.rs"]
 mod corpus;
+#[path = "support/harness.rs"]
+mod harness;
 #[path = "support/rng.rs"]
 mod rng;
 
@@ -24,6 +26,8 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow};
+use clap::Parser;
+use harness::mean;
 use reply_search::analysis::Analyzer;
 use reply_search::engine::Engine;
 use reply_search::engine::dedup;
@@ -40,52 +44,24 @@ const EDIT_MIN_CHARS: usize = 200;
 /// Fixed seed: the same letters and edits every run.
 const SEED: u64 = 0x5eed_51a1_2024;
 
+/// "Find similar proposals" evaluation of reply-search against brute-force word-overlap
+/// baselines: judged pairs (success@5, MRR@5), near-duplicates of edited letters, timing.
+#[derive(Parser)]
+#[command(name = "eval_similar")]
 struct Args {
+    #[arg(long, value_name = "DIR", default_value = corpus::DEFAULT_DIR, help = corpus::DIR_HELP)]
     corpus: PathBuf,
+    /// The judged pairs (JSON Lines: source, similar)
+    #[arg(long, value_name = "FILE", default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/eval/similar_pairs.jsonl"))]
     pairs: PathBuf,
+    /// Print every source with its ranked lists, and every synthetic edit
+    #[arg(short, long)]
     verbose: bool,
 }
 
-fn parse_args() -> Result<Args, String> {
-    let mut args = Args {
-        corpus: PathBuf::from("../shared/corpus"),
-        pairs: Path::new(env!("CARGO_MANIFEST_DIR")).join("eval/similar_pairs.jsonl"),
-        verbose: false,
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "--corpus" => args.corpus = it.next().ok_or("--corpus needs a directory")?.into(),
-            "--pairs" => args.pairs = it.next().ok_or("--pairs needs a file")?.into(),
-            "--verbose" | "-v" => args.verbose = true,
-            "--help" | "-h" => {
-                return Err("usage: eval_similar [--corpus DIR] [--pairs FILE] [--verbose]".into());
-            }
-            other => return Err(format!("unknown argument {other:?} (try --help)")),
-        }
-    }
-    Ok(args)
-}
-
 fn main() -> ExitCode {
-    let args = match parse_args() {
-        Ok(a) => a,
-        Err(msg) => {
-            eprintln!("{msg}");
-            return ExitCode::from(2);
-        }
-    };
-    if let Some(msg) = corpus::missing(&args.corpus) {
-        eprintln!("{msg}");
-        return ExitCode::from(2);
-    }
-    match run(&args) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::from(1)
-        }
-    }
+    let args = Args::parse();
+    harness::main(&args.corpus, || run(&args))
 }
 
 /// A judged source: the documents a clerk would want to see next to it.
@@ -95,38 +71,26 @@ struct Judged {
 }
 
 fn load_pairs(path: &Path) -> Result<Vec<Judged>> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let mut out = Vec::new();
-    for (n, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let at = || format!("{}:{}", path.display(), n + 1);
-        let v: serde_json::Value = serde_json::from_str(line).with_context(at)?;
+    harness::read_jsonl(path, |at, v| {
         let source = v["source"]
             .as_str()
-            .ok_or_else(|| anyhow!("{}: \"source\" must be a string", at()))?
+            .ok_or_else(|| anyhow!("{at}: \"source\" must be a string"))?
             .to_string();
         let similar: HashSet<String> = v["similar"]
             .as_array()
-            .ok_or_else(|| anyhow!("{}: \"similar\" must be an array", at()))?
+            .ok_or_else(|| anyhow!("{at}: \"similar\" must be an array"))?
             .iter()
             .map(|id| {
                 id.as_str()
                     .map(str::to_string)
-                    .ok_or_else(|| anyhow!("{}: ids must be strings", at()))
+                    .ok_or_else(|| anyhow!("{at}: ids must be strings"))
             })
             .collect::<Result<_>>()?;
         if similar.is_empty() || similar.contains(&source) {
-            return Err(anyhow!(
-                "{}: \"similar\" is empty or holds the source",
-                at()
-            ));
+            return Err(anyhow!("{at}: \"similar\" is empty or holds the source"));
         }
-        out.push(Judged { source, similar });
-    }
-    Ok(out)
+        Ok(Judged { source, similar })
+    })
 }
 
 /// Rank (1-based) of the first judged document in the top `TOP_K`.
@@ -375,14 +339,6 @@ fn light_edit(text: &str, rng: &mut Rng) -> (String, Vec<String>) {
             .collect();
     }
     (out, notes)
-}
-
-fn mean(xs: &[f64]) -> f64 {
-    if xs.is_empty() {
-        0.0
-    } else {
-        xs.iter().sum::<f64>() / xs.len() as f64
-    }
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {

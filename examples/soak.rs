@@ -9,56 +9,42 @@
 //! non-2xx answers, req/s, p50/p99/max latency, and the process RSS every 5 s, to show
 //! whether memory stays flat.
 
+#[path = "support/http_client.rs"]
+mod http_client;
+#[path = "support/procfs.rs"]
+mod procfs;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use clap::Parser;
+use http_client::Client;
 use reply_search::analysis::Analyzer;
 use reply_search::engine::Engine;
 use reply_search::engine::SearchRequest;
 use reply_search::server::pages::url_encode as enc;
 use reply_search::server::{ServerOptions, Shared, app, serve};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpStream;
 
+/// Soak test: serves the corpus in-process on 127.0.0.1:0 and runs a mix of requests from
+/// keep-alive clients for a while, printing throughput, latency and RSS.
+#[derive(Parser)]
+#[command(name = "soak")]
 struct Options {
+    /// How long to run
+    #[arg(long, value_name = "N", default_value_t = 60)]
     seconds: u64,
+    /// Keep-alive clients at once
+    #[arg(long, value_name = "N", default_value_t = 32)]
     concurrency: usize,
+    /// The corpus folder to index
+    #[arg(long, value_name = "DIR", default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/corpus"))]
     corpus: PathBuf,
 }
 
-fn options() -> Options {
-    let mut o = Options {
-        seconds: 60,
-        concurrency: 32,
-        corpus: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("corpus"),
-    };
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let mut i = 0;
-    while i < args.len() {
-        let value = args.get(i + 1).cloned().unwrap_or_default();
-        match args[i].as_str() {
-            "--seconds" => o.seconds = value.parse().expect("--seconds N"),
-            "--concurrency" => o.concurrency = value.parse().expect("--concurrency N"),
-            "--corpus" => o.corpus = PathBuf::from(value),
-            other => panic!("unknown argument {other}; use --seconds, --concurrency, --corpus"),
-        }
-        i += 2;
-    }
-    o
-}
-
 fn rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|n| n.parse().ok())
-        })
-        .unwrap_or(0)
+    procfs::status_kb("self", "VmRSS:").unwrap_or(0)
 }
 
 /// The request mix: (method, path, JSON body). Built once; clients cycle through it from
@@ -145,96 +131,6 @@ fn request_mix(
     mix
 }
 
-/// A keep-alive HTTP/1.1 client on one connection.
-struct Client {
-    addr: std::net::SocketAddr,
-    conn: Option<BufReader<TcpStream>>,
-}
-
-impl Client {
-    async fn send(&mut self, method: &str, path: &str, body: Option<&str>) -> std::io::Result<u16> {
-        if self.conn.is_none() {
-            let stream = TcpStream::connect(self.addr).await?;
-            stream.set_nodelay(true)?;
-            self.conn = Some(BufReader::new(stream));
-        }
-        let result = self.exchange(method, path, body).await;
-        if result.is_err() {
-            self.conn = None;
-        }
-        result
-    }
-
-    async fn exchange(
-        &mut self,
-        method: &str,
-        path: &str,
-        body: Option<&str>,
-    ) -> std::io::Result<u16> {
-        let conn = self.conn.as_mut().unwrap();
-        let mut request = format!("{method} {path} HTTP/1.1\r\nHost: soak\r\n");
-        if let Some(b) = body {
-            request.push_str(&format!(
-                "Content-Type: application/json\r\nContent-Length: {}\r\n",
-                b.len()
-            ));
-        }
-        request.push_str("\r\n");
-        if let Some(b) = body {
-            request.push_str(b);
-        }
-        conn.get_mut().write_all(request.as_bytes()).await?;
-        let bad = |m: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, m.to_string());
-        let mut line = String::new();
-        conn.read_line(&mut line).await?;
-        let status: u16 = line
-            .get(9..12)
-            .and_then(|s| s.parse().ok())
-            .ok_or_else(|| bad("no status line"))?;
-        let mut length = None;
-        let mut chunked = false;
-        let mut close = false;
-        loop {
-            line.clear();
-            if conn.read_line(&mut line).await? == 0 {
-                return Err(bad("closed in the headers"));
-            }
-            let l = line.trim_end();
-            if l.is_empty() {
-                break;
-            }
-            if let Some((name, value)) = l.split_once(':') {
-                let value = value.trim();
-                match name.to_ascii_lowercase().as_str() {
-                    "content-length" => length = value.parse::<usize>().ok(),
-                    "transfer-encoding" => chunked = value.eq_ignore_ascii_case("chunked"),
-                    "connection" => close = value.eq_ignore_ascii_case("close"),
-                    _ => {}
-                }
-            }
-        }
-        if chunked {
-            loop {
-                line.clear();
-                conn.read_line(&mut line).await?;
-                let size = usize::from_str_radix(line.trim(), 16).map_err(|_| bad("bad chunk"))?;
-                let mut chunk = vec![0; size + 2];
-                conn.read_exact(&mut chunk).await?;
-                if size == 0 {
-                    break;
-                }
-            }
-        } else if let Some(n) = length {
-            let mut body = vec![0; n];
-            conn.read_exact(&mut body).await?;
-        }
-        if close {
-            self.conn = None;
-        }
-        Ok(status)
-    }
-}
-
 fn percentile(sorted: &[u32], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
@@ -245,7 +141,7 @@ fn percentile(sorted: &[u32], p: f64) -> f64 {
 
 #[tokio::main]
 async fn main() {
-    let o = options();
+    let o = Options::parse();
     let rss_start = rss_kib();
     let dir = tempfile::tempdir().unwrap();
     let built = Instant::now();
@@ -301,7 +197,7 @@ async fn main() {
             errors.clone(),
         );
         clients.push(tokio::spawn(async move {
-            let mut client = Client { addr, conn: None };
+            let mut client = Client::new(addr);
             let mut latencies: Vec<u32> = Vec::new();
             let mut statuses: std::collections::BTreeMap<u16, u64> = Default::default();
             let mut i = c * 7919;

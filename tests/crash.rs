@@ -96,7 +96,7 @@ fn killed_indexing_keeps_a_committed_prefix_and_resumes() {
             let ids = doc_ids(dir.path());
             // Whole batches, or everything when the kill came after the final commit.
             assert!(
-                ids.len() % BATCH == 0 || ids.len() == order.len(),
+                ids.len().is_multiple_of(BATCH) || ids.len() == order.len(),
                 "round {round}: {} documents is not whole batches",
                 ids.len()
             );

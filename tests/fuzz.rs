@@ -92,18 +92,18 @@ fn check_html(what: &str, html: &str) -> Result<(), String> {
     let mut rest = html;
     while let Some(i) = rest.find('<') {
         let tail = &rest[i..];
-        if tail.starts_with("<mark>") {
+        if let Some(after) = tail.strip_prefix("<mark>") {
             if open {
                 return Err(format!("{what}: nested <mark> in {html:?}"));
             }
             open = true;
-            rest = &tail[6..];
-        } else if tail.starts_with("</mark>") {
+            rest = after;
+        } else if let Some(after) = tail.strip_prefix("</mark>") {
             if !open {
                 return Err(format!("{what}: </mark> without <mark> in {html:?}"));
             }
             open = false;
-            rest = &tail[7..];
+            rest = after;
         } else {
             return Err(format!("{what}: raw '<' outside the marks in {html:?}"));
         }
@@ -187,13 +187,10 @@ fn target_ingest(s: &str) -> Result<(), String> {
         ));
     }
     let _ = reply_search::text::date::parse_cn_date(s);
-    match ingest::letter_from_text("fuzz", s, None) {
-        Ok(letter) => {
-            if letter.text.is_empty() || letter.title.is_empty() {
-                return Err(format!("letter with an empty text or title: {letter:?}"));
-            }
-        }
-        Err(_) => {}
+    if let Ok(letter) = ingest::letter_from_text("fuzz", s, None)
+        && (letter.text.is_empty() || letter.title.is_empty())
+    {
+        return Err(format!("letter with an empty text or title: {letter:?}"));
     }
     let value = serde_json::json!({
         "id": "fuzz", "text": s, "title": s, "date": s, "kind": s, "proposal_no": s,
@@ -280,7 +277,10 @@ fn target_snippet(s: &str) -> Result<(), String> {
     Ok(())
 }
 
-const TARGETS: [(&str, fn(&str) -> Result<(), String>); 5] = [
+/// A fuzz target: checks one input, Err(description) on a violated property.
+type Target = fn(&str) -> Result<(), String>;
+
+const TARGETS: [(&str, Target); 5] = [
     ("query", target_query),
     ("search", target_search),
     ("ingest", target_ingest),

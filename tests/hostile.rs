@@ -977,7 +977,7 @@ async fn methods_and_headers() {
     for auth in [
         format!("Basic {KEY}"),
         format!("Bearer {KEY}x"),
-        format!("{KEY}"),
+        KEY.to_string(),
         "Bearer".to_string(),
         "Bearer ".to_string(),
     ] {

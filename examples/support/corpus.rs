@@ -12,6 +12,12 @@ pub const FILES: [&str; 3] = [
     "futian-fgj-reply-20240294.txt",
 ];
 
+/// Where the evaluations look for the corpus unless given `--corpus DIR`.
+pub const DEFAULT_DIR: &str = "../shared/corpus";
+/// `--help` for `--corpus`.
+pub const DIR_HELP: &str =
+    "The folder holding replies.jsonl, replies-more.jsonl and futian-fgj-reply-20240294.txt";
+
 /// A message for the user when `dir` lacks any of the files.
 pub fn missing(dir: &Path) -> Option<String> {
     let missing: Vec<&str> = FILES
