@@ -28,7 +28,7 @@ pub fn fold_case(c: char) -> char {
 }
 
 /// Folds the bracket and zero forms that official documents use interchangeably:
-/// 〔2024〕12号 = [2024]12号 = 【2024】12号, and 二○二四 (white circle) = 二〇二四.
+/// 〔2024〕12号 = `[2024]12号` = 【2024】12号, and 二○二四 (white circle) = 二〇二四.
 pub fn fold_variant(c: char) -> char {
     match c {
         '〔' | '【' | '〖' => '[',
