@@ -193,6 +193,18 @@ impl Engine {
     /// The stored document with this id.
     pub fn get(&self, id: &str) -> Result<Option<Letter>, Error> {
         let searcher = self.reader.searcher();
+        match self.address_of(&searcher, id)? {
+            Some(address) => Ok(Some(self.letter_at(&searcher, address)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Where the live document with this id is in `searcher`'s generation.
+    fn address_of(
+        &self,
+        searcher: &tantivy::Searcher,
+        id: &str,
+    ) -> Result<Option<tantivy::DocAddress>, Error> {
         let query = tantivy::query::TermQuery::new(
             Term::from_field_text(self.fields.id, id),
             IndexRecordOption::Basic,
@@ -201,10 +213,7 @@ impl Engine {
             &query,
             &tantivy::collector::TopDocs::with_limit(1).order_by_score(),
         )?;
-        match top.first() {
-            Some((_, address)) => Ok(Some(self.letter_at(&searcher, *address)?)),
-            None => Ok(None),
-        }
+        Ok(top.first().map(|&(_, address)| address))
     }
 
     /// Reads the stored letter of a document.

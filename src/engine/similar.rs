@@ -80,19 +80,27 @@ impl Engine {
         let letter = self
             .get(id)?
             .ok_or_else(|| Error::NotFound(id.to_string()))?;
+        self.similar_to_letter(&letter, req)
+    }
+
+    /// Documents most similar to a stored letter the caller has already read (itself
+    /// excluded).
+    pub fn similar_to_letter(
+        &self,
+        letter: &Letter,
+        req: &SimilarRequest,
+    ) -> Result<SimilarResponse, Error> {
         // The proposal's own title says what it is about; the letter's heading mostly names
         // the department and the session, which would make letters of one department look
         // alike. Those names are kept out of the words altogether.
-        let title = letter
-            .proposal_title
-            .clone()
-            .unwrap_or_else(|| letter.title.clone());
+        let title = letter.proposal_title.as_deref().unwrap_or(&letter.title);
         let letterhead = [letter.respondent.as_deref(), letter.session.as_deref()]
             .into_iter()
             .flatten()
             .collect::<Vec<_>>()
             .join(" ");
-        let mut response = self.similar(&title, &letter.text, Some(id), &letterhead, req)?;
+        let id = letter.id.as_str();
+        let mut response = self.similar(title, &letter.text, Some(id), &letterhead, req)?;
         response.id = Some(id.to_string());
         Ok(response)
     }

@@ -275,13 +275,14 @@ impl Engine {
 
     /// Whether a live document has this id, refusing one that a corpus file owns.
     fn check_api_owned(&self, id: &str) -> Result<bool, Error> {
-        let Some((address, origin)) = self.origin_of(id)? else {
+        let searcher = self.reader.searcher();
+        let Some(address) = self.address_of(&searcher, id)? else {
             return Ok(false);
         };
-        if origin == ORIGIN_API {
+        if self.origin_at(&searcher, address)? == ORIGIN_API {
             return Ok(true);
         }
-        let source = self.letter_at(&self.reader.searcher(), address)?.source;
+        let source = self.letter_at(&searcher, address)?.source;
         Err(Error::Conflict(format!(
             "document {id:?} comes from the corpus folder{}; change or remove it there (API writes \
              apply only to documents written through the API, so a corpus sync never undoes them)",
@@ -289,22 +290,14 @@ impl Engine {
         )))
     }
 
-    /// The address and origin (`ORIGIN_API` or `ORIGIN_CORPUS`) of the live document `id`.
-    fn origin_of(&self, id: &str) -> Result<Option<(tantivy::DocAddress, String)>, Error> {
-        let searcher = self.reader.searcher();
-        let query = tantivy::query::TermQuery::new(
-            Term::from_field_text(self.fields.id, id),
-            tantivy::schema::IndexRecordOption::Basic,
-        );
-        let top = searcher.search(
-            &query,
-            &tantivy::collector::TopDocs::with_limit(1).order_by_score(),
-        )?;
-        let Some(&(_, address)) = top.first() else {
-            return Ok(None);
-        };
-        let segment = searcher.segment_reader(address.segment_ord);
-        let column = segment
+    /// The origin (`ORIGIN_API` or `ORIGIN_CORPUS`) of a document, from its fast field.
+    fn origin_at(
+        &self,
+        searcher: &tantivy::Searcher,
+        address: tantivy::DocAddress,
+    ) -> Result<String, Error> {
+        let column = searcher
+            .segment_reader(address.segment_ord)
             .fast_fields()
             .str("origin")?
             .ok_or_else(|| Error::Internal("origin column missing".into()))?;
@@ -312,7 +305,7 @@ impl Engine {
         if let Some(ord) = column.term_ords(address.doc_id).next() {
             column.ord_to_str(ord, &mut origin)?;
         }
-        Ok(Some((address, origin)))
+        Ok(origin)
     }
 
     /// Opens the writer now and keeps it (and so the index's lock) until the process ends:

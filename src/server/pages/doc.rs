@@ -51,7 +51,7 @@ pub(super) async fn doc_page(
             limit: Some(SIMILAR_ON_DOC),
             ..Default::default()
         };
-        let similar = s.engine.similar_to_id(&lookup, &request).ok();
+        let similar = s.engine.similar_to_letter(&letter, &request).ok();
         Ok(Some(Found {
             letter,
             paragraphs,
