@@ -358,19 +358,21 @@ fn collect_files(
             return;
         }
     };
-    let mut entries: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
-    entries.sort();
-    for path in entries {
+    let mut entries: Vec<_> = entries
+        .filter_map(Result::ok)
+        .map(|e| (e.path(), e))
+        .collect();
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    for (path, entry) in entries {
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
         if name.starts_with('.') || is_doc_file(name) {
             continue;
         }
-        // The entry's own type: a link is not followed, so it can neither lead outside the
-        // folder nor into a cycle.
-        let Ok(meta) = std::fs::symlink_metadata(&path) else {
+        // The entry's own type, as the directory listing gives it (no extra stat): a link
+        // is not followed, so it can neither lead outside the folder nor into a cycle.
+        let Ok(file_type) = entry.file_type() else {
             continue;
         };
-        let file_type = meta.file_type();
         if file_type.is_dir() {
             collect_files(root, &path, files, skipped);
             continue;
