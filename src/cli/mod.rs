@@ -195,11 +195,9 @@ fn serve(args: ServeArgs) -> Result<(), Error> {
         public_metrics: args.public_metrics,
         request_timeout: None,
     };
-    let read_only = options
-        .admin_key
-        .as_deref()
-        .is_none_or(|k| k.trim().is_empty());
     let state = Shared::new(engine, options);
+    // `Shared::new` decides what counts as a key (trimmed, not blank).
+    let read_only = state.options.admin_key.is_none();
     if args.watch {
         if !args.paths.corpus.is_dir() {
             return Err(Error::bad(

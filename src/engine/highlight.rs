@@ -180,12 +180,6 @@ impl Highlighted {
 }
 
 /// Escapes text for HTML element content and quoted attribute values.
-pub fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + text.len() / 8);
-    escape_into(&mut out, text);
-    out
-}
-
 fn escape_into(out: &mut String, text: &str) {
     for c in text.chars() {
         match c {

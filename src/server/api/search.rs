@@ -40,10 +40,10 @@ impl From<SearchResponse> for SearchBody {
     fn from(mut response: SearchResponse) -> Self {
         let hits = std::mem::take(&mut response.hits)
             .into_iter()
-            .map(|hit| HitBody {
-                title: hit.title.text.clone(),
+            .map(|mut hit| HitBody {
                 title_html: hit.title.to_html(),
                 snippet: hit.snippet.to_html(),
+                title: std::mem::take(&mut hit.title.text),
                 hit,
             })
             .collect();

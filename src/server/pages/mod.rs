@@ -133,12 +133,6 @@ fn truncate_chars(s: &str, n: usize) -> String {
     }
 }
 
-/// A Chinese explanation of an engine/API error (from the one error table); the original
-/// (English) detail is shown in small print next to it.
-fn friendly(e: &ApiError) -> String {
-    e.code.message_zh().to_string()
-}
-
 /// A passage as the pages show it: `…` where the text was cut and `<mark>` around each
 /// match. Every piece goes through maud's escaping, so the engine's text never becomes
 /// markup.
@@ -238,7 +232,7 @@ fn error_page(status: StatusCode, title: &str, form: &Params, message: &str) -> 
 
 /// The page for an engine/API error: its Chinese explanation and the original detail.
 fn api_error_page(e: &ApiError, title: &str, form: &Params) -> Response {
-    let content = error_box(&friendly(e), Some(&e.message));
+    let content = error_box(e.code.message_zh(), Some(&e.message));
     html(e.status, layout(title, form, content))
 }
 

@@ -33,12 +33,8 @@ impl Default for Params {
 struct QueryString<'a> {
     #[serde(skip_serializing_if = "str::is_empty")]
     q: &'a str,
-    kind: Option<&'a str>,
-    respondent: Option<&'a str>,
-    session: Option<&'a str>,
-    from: Option<&'a str>,
-    to: Option<&'a str>,
-    year: Option<u32>,
+    #[serde(flatten)]
+    filters: &'a Filters,
     sort: Option<SortOrder>,
     #[serde(rename = "match")]
     match_mode: Option<MatchMode>,
@@ -165,12 +161,7 @@ impl Params {
     pub(super) fn url(&self) -> String {
         let query = QueryString {
             q: self.q.trim(),
-            kind: self.filters.kind.as_deref(),
-            respondent: self.filters.respondent.as_deref(),
-            session: self.filters.session.as_deref(),
-            from: self.filters.from.as_deref(),
-            to: self.filters.to.as_deref(),
-            year: self.filters.year,
+            filters: &self.filters,
             sort: self.sort,
             match_mode: self.all.then_some(MatchMode::All),
             page: (self.page > 1).then_some(self.page),

@@ -100,7 +100,7 @@ pub(super) async fn similar_page(
         ),
         Err(e) => html(
             e.status,
-            similar_layout(&text, error_box(&friendly(&e), Some(&e.message))),
+            similar_layout(&text, error_box(e.code.message_zh(), Some(&e.message))),
         ),
     }
 }
