@@ -43,6 +43,8 @@ const SUBSTRINGS_QUICK: usize = 100;
 /// Fixed seed: the same substrings every run, so figures are comparable between commits.
 const SEED: u64 = 0x5eed_e7a1_2024;
 const PAGE: usize = 100;
+/// Substrings in at most this many letters are checked for first-page recall.
+const FIRST_PAGE_MAX: usize = 60;
 
 /// Relevance evaluation of reply-search against a naive tantivy + jieba build: judged
 /// queries (nDCG@10, MRR@10) and brute-force substrings (recall, phrase exactness).
@@ -51,9 +53,12 @@ const PAGE: usize = 100;
 struct Args {
     #[arg(long, value_name = "DIR", default_value = corpus::DEFAULT_DIR, help = corpus::DIR_HELP)]
     corpus: PathBuf,
-    /// The judged queries (JSON Lines: q, relevant, grades)
-    #[arg(long, value_name = "FILE", default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/eval/queries.jsonl"))]
-    queries: PathBuf,
+    /// Judged query files (JSON Lines: q, relevant, grades), each reported on its own
+    #[arg(long, value_name = "FILE", num_args = 1.., default_values = [
+        concat!(env!("CARGO_MANIFEST_DIR"), "/eval/queries.jsonl"),
+        concat!(env!("CARGO_MANIFEST_DIR"), "/eval/compound.jsonl"),
+    ])]
+    queries: Vec<PathBuf>,
     /// Print every query and substring
     #[arg(short, long)]
     verbose: bool,
@@ -217,7 +222,11 @@ struct SystemScore {
 
 fn run(args: &Args) -> Result<()> {
     let started = Instant::now();
-    let judged = load_queries(&args.queries)?;
+    let judged_sets = args
+        .queries
+        .iter()
+        .map(|p| load_queries(p))
+        .collect::<Result<Vec<_>>>()?;
     let tmp = corpus::temp_copy(&args.corpus)?;
 
     let t = Instant::now();
@@ -238,10 +247,10 @@ fn run(args: &Args) -> Result<()> {
         "corpus: {} documents ({} in reply-search), {} judged queries",
         letters.len(),
         report.docs,
-        judged.len()
+        judged_sets.iter().map(Vec::len).sum::<usize>()
     );
     let known: HashSet<&str> = letters.iter().map(|l| l.id.as_str()).collect();
-    for j in &judged {
+    for j in judged_sets.iter().flatten() {
         for id in j.grades.keys().filter(|id| !known.contains(id.as_str())) {
             eprintln!("warning: query {:?} judges unknown id {id}", j.q);
         }
@@ -249,90 +258,27 @@ fn run(args: &Args) -> Result<()> {
 
     // --- Relevance -------------------------------------------------------------------
     let t = Instant::now();
-    let (mut rs_n, mut rs_r, mut nv_n, mut nv_r) = (vec![], vec![], vec![], vec![]);
-    let (mut rs_zero, mut nv_zero) = (0, 0);
-    let mut worse = Vec::new();
-    for j in &judged {
-        let rs: Vec<String> = match engine.search(&SearchRequest {
-            q: j.q.clone(),
-            limit: Some(TOP_K),
-            facets: Some(vec![]),
-            ..Default::default()
-        }) {
-            Ok(r) => r.hits.into_iter().map(|h| h.id).collect(),
-            Err(e) => {
-                eprintln!("reply-search error for {:?}: {e}", j.q);
-                Vec::new()
-            }
-        };
-        let nv: Vec<String> = naive.top(&j.q, TOP_K).into_iter().map(id_of).collect();
-        rs_zero += usize::from(rs.is_empty());
-        nv_zero += usize::from(nv.is_empty());
-        let (a, b) = (ndcg(&rs, &j.grades), ndcg(&nv, &j.grades));
-        rs_n.push(a);
-        nv_n.push(b);
-        rs_r.push(reciprocal_rank(&rs, &j.grades));
-        nv_r.push(reciprocal_rank(&nv, &j.grades));
-        let ranks = |list: &[String]| -> String {
-            let r: Vec<String> = list
-                .iter()
-                .enumerate()
-                .filter(|(_, id)| j.grades.contains_key(*id))
-                .map(|(i, _)| (i + 1).to_string())
-                .collect();
-            if r.is_empty() {
-                "-".into()
-            } else {
-                r.join(",")
-            }
-        };
-        if args.verbose {
+    let mut sets = Vec::new();
+    for (path, judged) in args.queries.iter().zip(&judged_sets) {
+        let name = path
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        let (rs, nv) = relevance(&engine, &naive, &id_of, judged, args.verbose);
+        println!(
+            "\nRelevance over {} judged queries of {name} (top {TOP_K})",
+            judged.len()
+        );
+        println!("{:<14} | nDCG@10 | MRR@10 | zero-hit queries", "system");
+        for (system, s) in [("reply-search", &rs), ("naive jieba", &nv)] {
             println!(
-                "  {:<28} rs nDCG {a:.3} ranks {:<14} | naive nDCG {b:.3} ranks {:<14} ({} judged)",
-                j.q,
-                ranks(&rs),
-                ranks(&nv),
-                j.grades.len()
+                "{system:<14} | {:>7.3} | {:>6.3} | {}",
+                s.ndcg, s.mrr, s.zero
             );
         }
-        if b > a + 1e-9 {
-            worse.push(format!(
-                "{:?}: reply-search {a:.3} (relevant at {}; top: {}) < naive {b:.3} (relevant at {})",
-                j.q,
-                ranks(&rs),
-                rs.iter().take(3).cloned().collect::<Vec<_>>().join(" "),
-                ranks(&nv)
-            ));
-        }
+        sets.push((name, judged.len(), rs, nv));
     }
     let relevance_secs = t.elapsed().as_secs_f64();
-    let rs_score = SystemScore {
-        ndcg: mean(&rs_n),
-        mrr: mean(&rs_r),
-        zero: rs_zero,
-    };
-    let nv_score = SystemScore {
-        ndcg: mean(&nv_n),
-        mrr: mean(&nv_r),
-        zero: nv_zero,
-    };
-    println!(
-        "\nRelevance over {} judged queries (top {TOP_K})",
-        judged.len()
-    );
-    println!("{:<14} | nDCG@10 | MRR@10 | zero-hit queries", "system");
-    for (name, s) in [("reply-search", &rs_score), ("naive jieba", &nv_score)] {
-        println!("{name:<14} | {:>7.3} | {:>6.3} | {}", s.ndcg, s.mrr, s.zero);
-    }
-    if !worse.is_empty() {
-        println!(
-            "\nQueries where the naive build ranks better ({}):",
-            worse.len()
-        );
-        for w in &worse {
-            println!("  {w}");
-        }
-    }
+    let n_judged: usize = judged_sets.iter().map(Vec::len).sum();
 
     // --- Brute-force substrings ------------------------------------------------------
     let t = Instant::now();
@@ -359,6 +305,8 @@ fn run(args: &Args) -> Result<()> {
     // fails by segmentation alone, not by punctuation or query syntax.
     let (mut alnum_n, mut alnum_recall, mut alnum_exact, mut alnum_naive) = (0, 0, 0, 0);
     let mut naive_parse_errors = 0;
+    let (mut first_page_expected, mut first_page_found) = (0, 0);
+    let (mut first_page_checked, mut first_page_all) = (0, 0);
     let mut failures = Vec::new();
     let mut checked = 0;
     while checked < n_subs {
@@ -391,6 +339,21 @@ fn run(args: &Args) -> Result<()> {
         // (b) the plain query finds all of them (paging stops once all are seen).
         let plain = all_ids(&engine, &sub, Some(&expected_ids))?;
         let recall = expected_ids.is_subset(&plain);
+        // (c) when they fit on one page, they are all on the plain query's first page.
+        if expected.len() <= FIRST_PAGE_MAX {
+            let first = engine.search(&SearchRequest {
+                q: sub.clone(),
+                limit: Some(PAGE),
+                facets: Some(vec![]),
+                ..Default::default()
+            })?;
+            let on_page: HashSet<String> = first.hits.into_iter().map(|h| h.id).collect();
+            let found = expected_ids.intersection(&on_page).count();
+            first_page_expected += expected.len();
+            first_page_found += found;
+            first_page_all += usize::from(found == expected.len());
+            first_page_checked += 1;
+        }
         let naive_found = naive.all(&sub);
         naive_parse_errors += usize::from(naive_found.is_none());
         let nv = naive_found.is_some_and(|s| expected.is_subset(&s));
@@ -438,6 +401,10 @@ fn run(args: &Args) -> Result<()> {
         pct(exact_ok, checked)
     );
     println!(
+        "reply-search: first-page recall {:.1}% of {first_page_expected} letters; {first_page_all} of {first_page_checked} substrings in at most {FIRST_PAGE_MAX} letters have all of them on the first page of {PAGE}",
+        pct(first_page_found, first_page_expected),
+    );
+    println!(
         "naive jieba:  plain-query recall {:.1}% ({naive_parse_errors} did not parse)",
         pct(naive_ok, checked)
     );
@@ -457,40 +424,122 @@ fn run(args: &Args) -> Result<()> {
     let total_secs = started.elapsed().as_secs_f64();
     println!(
         "\nTiming: index reply-search {index_rs:.1}s, naive {index_naive:.1}s; {} queries × 2 systems {:.2}s ({:.1} ms/query for reply-search+naive); substrings {substring_secs:.1}s; total {total_secs:.1}s",
-        judged.len(),
+        n_judged,
         relevance_secs,
-        1000.0 * relevance_secs / judged.len().max(1) as f64
+        1000.0 * relevance_secs / n_judged.max(1) as f64
     );
 
+    println!("\n## Evaluation ({n_judged} judged queries, {checked} substrings)\n");
     println!(
-        "\n## Evaluation ({} judged queries, {checked} substrings)\n",
-        judged.len()
+        "| system | query set | nDCG@10 | MRR@10 | zero-hit queries | substring recall (plain query) | first-page recall | phrase exactness |"
     );
-    println!(
-        "| system | nDCG@10 | MRR@10 | zero-hit queries | substring recall (plain query) | phrase exactness |"
-    );
-    println!("| --- | --- | --- | --- | --- | --- |");
-    println!(
-        "| reply-search | {:.3} | {:.3} | {} | {:.1}% | {:.1}% |",
-        rs_score.ndcg,
-        rs_score.mrr,
-        rs_score.zero,
-        pct(recall_ok, checked),
-        pct(exact_ok, checked)
-    );
-    println!(
-        "| naive tantivy + jieba | {:.3} | {:.3} | {} | {:.1}% | – |",
-        nv_score.ndcg,
-        nv_score.mrr,
-        nv_score.zero,
-        pct(naive_ok, checked)
-    );
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- |");
+    for (name, n, rs, nv) in &sets {
+        println!(
+            "| reply-search | {name} ({n}) | {:.3} | {:.3} | {} | {:.1}% | {:.1}% | {:.1}% |",
+            rs.ndcg,
+            rs.mrr,
+            rs.zero,
+            pct(recall_ok, checked),
+            pct(first_page_found, first_page_expected),
+            pct(exact_ok, checked)
+        );
+        println!(
+            "| naive tantivy + jieba | {name} ({n}) | {:.3} | {:.3} | {} | {:.1}% | – | – |",
+            nv.ndcg,
+            nv.mrr,
+            nv.zero,
+            pct(naive_ok, checked)
+        );
+    }
     println!(
         "\nReproduce: `cargo run --release --example eval -- --corpus {}{}`",
         args.corpus.display(),
         if args.quick { " --quick" } else { "" }
     );
     Ok(())
+}
+
+/// nDCG@10, MRR@10 and zero-hit queries of reply-search and the naive build over one set
+/// of judged queries; prints the queries where the naive build ranks better.
+fn relevance(
+    engine: &Engine,
+    naive: &Naive,
+    id_of: &dyn Fn(usize) -> String,
+    judged: &[Judged],
+    verbose: bool,
+) -> (SystemScore, SystemScore) {
+    let (mut rs_n, mut rs_r, mut nv_n, mut nv_r) = (vec![], vec![], vec![], vec![]);
+    let (mut rs_zero, mut nv_zero) = (0, 0);
+    let mut worse = Vec::new();
+    for j in judged {
+        let rs: Vec<String> = match engine.search(&SearchRequest {
+            q: j.q.clone(),
+            limit: Some(TOP_K),
+            facets: Some(vec![]),
+            ..Default::default()
+        }) {
+            Ok(r) => r.hits.into_iter().map(|h| h.id).collect(),
+            Err(e) => {
+                eprintln!("reply-search error for {:?}: {e}", j.q);
+                Vec::new()
+            }
+        };
+        let nv: Vec<String> = naive.top(&j.q, TOP_K).into_iter().map(id_of).collect();
+        rs_zero += usize::from(rs.is_empty());
+        nv_zero += usize::from(nv.is_empty());
+        let (a, b) = (ndcg(&rs, &j.grades), ndcg(&nv, &j.grades));
+        rs_n.push(a);
+        nv_n.push(b);
+        rs_r.push(reciprocal_rank(&rs, &j.grades));
+        nv_r.push(reciprocal_rank(&nv, &j.grades));
+        let ranks = |list: &[String]| -> String {
+            let r: Vec<String> = list
+                .iter()
+                .enumerate()
+                .filter(|(_, id)| j.grades.contains_key(*id))
+                .map(|(i, _)| (i + 1).to_string())
+                .collect();
+            if r.is_empty() {
+                "-".into()
+            } else {
+                r.join(",")
+            }
+        };
+        if verbose {
+            println!(
+                "  {:<28} rs nDCG {a:.3} ranks {:<14} | naive nDCG {b:.3} ranks {:<14} ({} judged)",
+                j.q,
+                ranks(&rs),
+                ranks(&nv),
+                j.grades.len()
+            );
+        }
+        if b > a + 1e-9 {
+            worse.push(format!(
+                "{:?}: reply-search {a:.3} (relevant at {}; top: {}) < naive {b:.3} (relevant at {})",
+                j.q,
+                ranks(&rs),
+                rs.iter().take(3).cloned().collect::<Vec<_>>().join(" "),
+                ranks(&nv)
+            ));
+        }
+    }
+    if !worse.is_empty() {
+        println!(
+            "\nQueries where the naive build ranks better ({}):",
+            worse.len()
+        );
+        for w in &worse {
+            println!("  {w}");
+        }
+    }
+    let score = |n: &[f64], r: &[f64], zero| SystemScore {
+        ndcg: mean(n),
+        mrr: mean(r),
+        zero,
+    };
+    (score(&rs_n, &rs_r, rs_zero), score(&nv_n, &nv_r, nv_zero))
 }
 
 /// Every id the engine returns for `q`, paging 100 at a time. With `until`, stops as soon

@@ -602,3 +602,41 @@ async fn hostile_documents_are_escaped_everywhere() {
     assert!(!similar.contains("</textarea><script"));
     assert!(similar.contains(&format!("href=\"/docs/{}\"", enc(hostile_id))));
 }
+
+#[tokio::test]
+async fn notes_are_in_chinese_and_only_real_synonyms_are_called_expansions() {
+    use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+    let app = app_with(&base_letters());
+    let page = |q: &str| {
+        let uri = format!("/?q={}", utf8_percent_encode(q, NON_ALPHANUMERIC));
+        let app = app.clone();
+        async move {
+            let (status, headers, html) = get(&app, &uri).await;
+            assert_eq!(status, StatusCode::OK);
+            assert_page_ok(&html, &headers);
+            html
+        }
+    };
+    // A word no letter holds, searched in parts: said in Chinese, nothing in English.
+    let html = page("量子引力波").await;
+    assert!(
+        html.contains("没有答复包含“引力波”，已改为检索：引力。"),
+        "{html}"
+    );
+    assert!(!html.contains("no document") && !html.contains("searched for"));
+    // No letter holds both words: said above the partial matches.
+    let html = page("新质生产力 火星").await;
+    assert!(
+        html.contains("没有同时包含全部词语的答复，以下为部分匹配。"),
+        "{html}"
+    );
+    assert!(html.contains("<mark>新质生产力</mark>"));
+    assert!(!page("新质生产力").await.contains("部分匹配"));
+    // Traditional → simplified, width and case folding are not synonyms.
+    for q in ["國際", "５G", "新質生產力"] {
+        assert!(!page(q).await.contains("已扩展为"), "{q}");
+    }
+    let html = page("福田区发改局").await;
+    assert!(html.contains("已扩展为"), "{html}");
+    assert!(html.contains("发展和改革局"));
+}

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use crate::util::{self, FUTIAN, shared_engine};
 use reply_search::engine::{
-    FacetField, Filters, MatchMode, SearchRequest, SearchResponse, SortOrder,
+    FacetField, Filters, MatchMode, Note, SearchRequest, SearchResponse, SortOrder,
 };
 use reply_search::text::compact;
 
@@ -99,6 +99,72 @@ fn natural_query_with_a_missing_word_still_finds_the_letter() {
 }
 
 #[test]
+fn compound_words_count_in_parts_below_the_word_itself() {
+    // jieba keeps each of these whole; the archive often says them in parts.
+    for q in ["交通拥堵", "农村公路"] {
+        let engine = shared_engine();
+        let r = search(q);
+        let verbatim = all_ids(&format!("\"{q}\""));
+        // Every letter with the word (as written or as a synonym) comes first...
+        let n = r.hits.iter().take_while(|h| h.matched_terms == 1).count();
+        let head: BTreeSet<String> = ids(&r)[..n].iter().cloned().collect();
+        assert!(
+            head.is_superset(&verbatim),
+            "{q}: a letter with the word is not first"
+        );
+        // ...then letters holding all its parts but not the word.
+        let rest = &r.hits[n..];
+        assert!(!rest.is_empty(), "{q}: no letter found through its parts");
+        for hit in rest {
+            assert_eq!(hit.matched_terms, 0, "{q}: {} is out of order", hit.id);
+            let l = engine.get(&hit.id).unwrap().unwrap();
+            let text = compact(&format!("{}{}", l.title, l.text));
+            assert!(!text.contains(q), "{q}: {} holds the word", hit.id);
+        }
+    }
+    // A word with a leftover char (停车 of 停车难) is not stood in for by its part.
+    let r = search("停车难");
+    assert!(r.hits.iter().all(|h| h.matched_terms == 1));
+}
+
+#[test]
+fn the_typed_string_with_its_stopwords_ranks_first() {
+    // 为了 is a stopword: alone it matches nothing, but the typed string is searched as is.
+    for q in ["为了解决", "现将办理意见", "根据实际"] {
+        let verbatim = all_ids(&format!("\"{q}\""));
+        assert!(!verbatim.is_empty(), "{q} is in no letter");
+        let r = search(q);
+        assert!(
+            r.total > verbatim.len(),
+            "{q}: only the verbatim letters match"
+        );
+        let head: BTreeSet<String> = ids(&r)[..verbatim.len().min(100)].iter().cloned().collect();
+        if verbatim.len() <= 100 {
+            assert_eq!(head, verbatim, "{q}: the letters holding it are not first");
+        }
+    }
+    // Stopwords alone still match nothing more than the content words do.
+    assert_eq!(all_ids("的 解决"), all_ids("解决"));
+}
+
+#[test]
+fn a_missing_word_is_searched_in_parts_and_said_so() {
+    let r = search("量子引力波");
+    assert!(
+        r.notes
+            .iter()
+            .any(|n| matches!(n, Note::SearchedParts { word, .. } if word == "引力波")),
+        "{:?}",
+        r.notes
+    );
+    if r.total > 0 {
+        assert!(r.notes.contains(&Note::NoneHasAllWords), "{:?}", r.notes);
+    }
+    // A query whose words are all in the first letter says nothing of the kind.
+    assert!(search("新质生产力 路线图").notes.is_empty());
+}
+
+#[test]
 fn recall_does_not_depend_on_segmentation() {
     // jieba cuts 发展和改革局对 as …改革 / 局对…: the n-gram field still finds 改革局.
     assert_eq!(search("改革局").hits[0].id, FUTIAN);
@@ -139,7 +205,7 @@ impl Rng {
 }
 
 #[test]
-fn substring_recall_and_phrase_exactness_match_brute_force() {
+fn substring_recall_first_page_and_phrase_exactness_match_brute_force() {
     let engine = shared_engine();
     let docs: Vec<(String, String, String)> = engine
         .search(&SearchRequest {
@@ -189,6 +255,27 @@ fn substring_recall_and_phrase_exactness_match_brute_force() {
             expected.is_subset(&plain),
             "plain query {needle} misses documents that contain it"
         );
+        // The string as typed ranks first: when the letters holding it fit on a page of
+        // 100, the plain query's first page holds them all (stopwords in the string
+        // included, which alone would match nothing).
+        if expected.len() <= 60 {
+            let first: BTreeSet<String> = ids(&engine
+                .search(&SearchRequest {
+                    q: needle.clone(),
+                    limit: Some(100),
+                    ..Default::default()
+                })
+                .unwrap())
+            .into_iter()
+            .collect();
+            let missing: Vec<&String> = expected.difference(&first).collect();
+            assert!(
+                missing.is_empty(),
+                "plain query {needle}: {} of {} letters holding it are not on the first page: {missing:?}",
+                missing.len(),
+                expected.len()
+            );
+        }
         checked += 1;
     }
 }

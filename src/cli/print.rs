@@ -39,6 +39,9 @@ pub fn print_hits(r: &SearchResponse) {
             ""
         }
     );
+    for note in &r.notes {
+        println!("note: {note}");
+    }
     for (i, h) in r.hits.iter().enumerate() {
         println!("\n{}. {}", r.offset + i + 1, h.title.render(open, close));
         let mut meta = vec![h.kind.clone()];

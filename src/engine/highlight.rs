@@ -79,6 +79,19 @@ pub fn contains_each(text: &str, needles: &[String]) -> Vec<bool> {
         .collect()
 }
 
+/// How many of the needle groups have some needle in one of the texts (normalising each
+/// text once): the words of a query a letter holds, each word given by its written forms.
+pub fn count_holding(texts: &[&str], groups: &[Vec<String>]) -> usize {
+    let compacted: Vec<String> = texts.iter().map(|t| compact(t)).collect();
+    groups
+        .iter()
+        .filter(|g| {
+            g.iter()
+                .any(|n| !n.is_empty() && compacted.iter().any(|t| t.contains(n.as_str())))
+        })
+        .count()
+}
+
 /// Merges overlapping or touching ranges.
 fn merge(mut ranges: Vec<Range<usize>>) -> Vec<Range<usize>> {
     ranges.sort_by_key(|r| r.start);

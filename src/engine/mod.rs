@@ -30,7 +30,7 @@ use crate::error::Error;
 use crate::ingest::Letter;
 
 pub use request::{
-    FacetCounts, FacetField, Filters, Hit, MAX_LIMIT, MAX_OFFSET, MatchMode, SearchRequest,
+    FacetCounts, FacetField, Filters, Hit, MAX_LIMIT, MAX_OFFSET, MatchMode, Note, SearchRequest,
     SearchResponse, SortOrder, Stats,
 };
 use schema::{Fields, SCHEMA_VERSION, build_schema};

@@ -192,9 +192,12 @@ pub struct Hit {
     pub date: Option<String>,
     pub proposal_no: Option<String>,
     pub session: Option<String>,
-    /// Relevance within the hit's tier (BM25 and bonuses).
+    /// The ranking score: higher ranks first. Whole query words, a typed chunk found
+    /// verbatim and compound words found in parts add fixed amounts (see
+    /// `compile::TIER`), BM25 orders documents within them.
     pub score: f32,
-    /// How many of the query's words this document contains.
+    /// How many of the query's words this document contains as written (or as one of their
+    /// synonyms).
     pub matched_terms: usize,
     /// A passage of the text around the best cluster of matches.
     #[serde(skip)]
@@ -229,6 +232,10 @@ pub struct SearchResponse {
     /// exclusions aside.
     #[serde(skip)]
     pub words: usize,
+    /// Some word was searched with synonyms or other written forms too (so
+    /// `expanded_query` says more than the query).
+    #[serde(skip)]
+    pub expanded: bool,
     pub total: usize,
     pub offset: usize,
     pub limit: usize,
@@ -238,9 +245,40 @@ pub struct SearchResponse {
     /// Facet name → value counts.
     #[schema(value_type = HashMap<String, HashMap<String, u64>>)]
     pub facets: BTreeMap<String, FacetCounts>,
-    /// Notes on what was ignored or adjusted, e.g. words beyond the limit.
+    /// What was ignored or adjusted, and whether the hits hold only some of the words.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub notes: Vec<String>,
+    pub notes: Vec<Note>,
+}
+
+/// Something a searcher should know about how the query was answered. Serialised as an
+/// object with a `code` and the note's data; the edges word it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum Note {
+    /// The query had more words than are searched; the rest were ignored.
+    WordsIgnored { dropped: usize, kept: usize },
+    /// No letter contains `word`; its `parts` were searched as words instead.
+    SearchedParts { word: String, parts: Vec<String> },
+    /// No letter holds all the query's words: the hits hold some of them.
+    NoneHasAllWords,
+}
+
+impl std::fmt::Display for Note {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Note::WordsIgnored { dropped, kept } => {
+                write!(f, "{dropped} words beyond the first {kept} were ignored")
+            }
+            Note::SearchedParts { word, parts } => write!(
+                f,
+                "no document contains {word}; searched for {} instead",
+                parts.join(" ")
+            ),
+            Note::NoneHasAllWords => {
+                write!(f, "no document contains all the words; these contain some")
+            }
+        }
+    }
 }
 
 /// Corpus statistics: documents by kind, respondent and year, and the index size.

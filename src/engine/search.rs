@@ -8,12 +8,11 @@ use tantivy::query::AllQuery;
 use tantivy::{DocAddress, Order, Score};
 
 use super::Engine;
-use super::compile::TIER;
 use super::facets::FacetCollector;
 use super::highlight;
 use super::query;
 use super::request::{
-    FacetField, Hit, MAX_LIMIT, MAX_OFFSET, SearchRequest, SearchResponse, SortOrder, Stats,
+    FacetField, Hit, MAX_LIMIT, MAX_OFFSET, Note, SearchRequest, SearchResponse, SortOrder, Stats,
 };
 use crate::error::{Code, Error};
 
@@ -105,10 +104,16 @@ impl Engine {
         };
 
         let needles = highlight::needles(plan.positive_strings());
+        // Each word's written forms, to count the words a hit holds.
+        let words: Vec<Vec<String>> = plan
+            .tiered
+            .iter()
+            .map(|c| highlight::needles(c.alternatives.iter().map(String::as_str)))
+            .collect();
         let mut hits = Vec::with_capacity(addresses.len());
         for (score, address) in addresses {
             let letter = self.letter_at(&searcher, address)?;
-            let matched = (score / TIER).floor() as usize;
+            let matched = highlight::count_holding(&[&letter.title, &letter.text], &words);
             let snippet = highlight::snippet(&letter.text, &needles, SNIPPET_CHARS);
             hits.push(Hit {
                 title: highlight::highlight_all(&letter.title, &needles),
@@ -118,10 +123,20 @@ impl Engine {
                 date: letter.date,
                 proposal_no: letter.proposal_no,
                 session: letter.session,
-                score: score - matched as Score * TIER,
+                score,
                 matched_terms: matched,
                 snippet,
             });
+        }
+        let mut notes = plan.notes.clone();
+        // Ranked by relevance, the first hit holds the most words: when it lacks some, no
+        // letter holds them all.
+        if req.offset == 0
+            && sort == SortOrder::Relevance
+            && words.len() > 1
+            && hits.first().is_some_and(|h| h.matched_terms < words.len())
+        {
+            notes.push(Note::NoneHasAllWords);
         }
         let facets = facet_counts
             .into_iter()
@@ -131,13 +146,14 @@ impl Engine {
             query: req.q.clone(),
             expanded_query: plan.describe(),
             words: plan.tiered.len(),
+            expanded: plan.is_expanded(),
             total,
             offset: req.offset,
             limit,
             took_ms: (started.elapsed().as_secs_f64() * 1e5).round() / 100.0,
             hits,
             facets,
-            notes: plan.notes,
+            notes,
         })
     }
 }

@@ -22,7 +22,8 @@ use super::{AppState, bounded};
 use crate::engine::highlight::Highlighted;
 use crate::engine::similar::{MAX_TEXT_CHARS, SimilarHit, SimilarRequest, SimilarResponse};
 use crate::engine::{
-    FacetCounts, Filters, Hit, MAX_OFFSET, MatchMode, SearchRequest, SearchResponse, SortOrder,
+    FacetCounts, Filters, Hit, MAX_OFFSET, MatchMode, Note, SearchRequest, SearchResponse,
+    SortOrder,
 };
 use crate::ingest::Letter;
 

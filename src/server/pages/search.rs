@@ -59,6 +59,20 @@ fn landing(params: &Params, r: &SearchResponse) -> Markup {
     layout("首页", params, content)
 }
 
+/// A note on how the query was answered, in the page's language.
+fn note_text(note: &Note) -> String {
+    match note {
+        Note::WordsIgnored { dropped, kept } => {
+            format!("提示：检索词过多，只使用了前 {kept} 个，其余 {dropped} 个已忽略。")
+        }
+        Note::SearchedParts { word, parts } => format!(
+            "提示：没有答复包含“{word}”，已改为检索：{}。",
+            parts.join("、")
+        ),
+        Note::NoneHasAllWords => "没有同时包含全部词语的答复，以下为部分匹配。".to_string(),
+    }
+}
+
 fn results(params: &Params, r: &SearchResponse) -> Markup {
     let q = params.q.trim();
     let expanded = r.expanded_query.trim();
@@ -72,11 +86,11 @@ fn results(params: &Params, r: &SearchResponse) -> Markup {
                     "共找到 " strong { (r.total) } " 条答复"
                     span.muted { "（用时 " (r.took_ms) " 毫秒）" }
                 }
-                @if !expanded.is_empty() && expanded != q {
+                @if r.expanded && !expanded.is_empty() {
                     p.expanded { "已扩展为: " code { (expanded) } " " small { "（含同义词）" } }
                 }
                 @for note in &r.notes {
-                    p.note { "提示：" span lang="en" { (note) } }
+                    p.note { (note_text(note)) }
                 }
                 (chips(params))
                 @if r.total > 0 { (sort_links(params)) }
