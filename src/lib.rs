@@ -10,6 +10,7 @@
 //! | --- | --- |
 //! | [`text`] | Chinese text handling: folding for matching (width, case, variants, traditional → simplified) with a map back to the text as written; dates and Chinese numerals as one [`text::date::Date`] |
 //! | [`analysis`] | the jieba-rs → tantivy tokenizers (word and character-bigram fields, positions by char) and the vocabulary (user dictionary, synonyms, stopwords) |
+//! | [`semantic`] | a semantic space trained on the archive (LSA: tf-idf → randomized truncated SVD with faer), letter vectors, the space on disk |
 //! | [`ingest`] | reading corpus files (txt, md, jsonl, html, pdf, docx) into [`ingest::Letter`]s: cleaning extracted text, extracting fields, validating ids |
 //! | [`engine`] | the index (schema, writes, corpus sync), the query language, the query plan and its compilation, search, facets, highlight ranges, similar letters, near-duplicates, suggestions, watching the corpus. Returns plain data: no HTML, no HTTP |
 //! | [`server`] | the axum application: state, one file per API resource, pages from templates, the widget, the one error → response mapping |
@@ -63,6 +64,7 @@ pub mod analysis;
 pub mod engine;
 pub mod error;
 pub mod ingest;
+pub mod semantic;
 pub mod server;
 pub mod text;
 
@@ -74,9 +76,10 @@ mod architecture {
     use std::path::Path;
 
     /// The floors, lowest first; a folder may import only from lower floors.
-    const FLOORS: [(&str, u8); 6] = [
+    const FLOORS: [(&str, u8); 7] = [
         ("text", 0),
         ("analysis", 1),
+        ("semantic", 1),
         ("ingest", 1),
         ("error", 1),
         ("engine", 2),

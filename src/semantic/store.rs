@@ -1,0 +1,136 @@
+//! The space on disk: one file, written to a temporary name, synced and renamed, so a crash
+//! leaves either the old file or the new one. A trailing xxh3 checksum makes a damaged file
+//! read as "no space" (the caller retrains) instead of as wrong numbers.
+
+use std::collections::HashMap;
+use std::io::{self, Write};
+use std::path::Path;
+
+use xxhash_rust::xxh3::xxh3_64;
+
+use super::Space;
+
+const MAGIC: &[u8; 8] = b"RSLSA01\n";
+
+/// Writes the space to `path` atomically.
+pub fn write_space(space: &Space, path: &Path) -> io::Result<()> {
+    let mut buf = Vec::with_capacity(16 + space.basis.len() * 4 + space.terms.len() * 16);
+    buf.extend_from_slice(MAGIC);
+    buf.extend_from_slice(&(space.dim as u32).to_le_bytes());
+    buf.extend_from_slice(&(space.trained_on as u64).to_le_bytes());
+    buf.extend_from_slice(&(space.terms.len() as u32).to_le_bytes());
+    let mut names = vec![""; space.terms.len()];
+    for (term, &t) in &space.terms {
+        names[t as usize] = term;
+    }
+    for (t, name) in names.iter().enumerate() {
+        buf.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        buf.extend_from_slice(name.as_bytes());
+        buf.extend_from_slice(&space.idf[t].to_le_bytes());
+        for x in &space.basis[t * space.dim..(t + 1) * space.dim] {
+            buf.extend_from_slice(&x.to_le_bytes());
+        }
+    }
+    let sum = xxh3_64(&buf);
+    buf.extend_from_slice(&sum.to_le_bytes());
+    let tmp = path.with_extension("tmp");
+    {
+        let mut file = std::fs::File::create(&tmp)?;
+        file.write_all(&buf)?;
+        file.sync_all()?;
+    }
+    std::fs::rename(&tmp, path)?;
+    if let Some(dir) = path.parent()
+        && let Ok(d) = std::fs::File::open(dir)
+    {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+/// Reads a space written by `write_space`; None when the file is missing, damaged or of
+/// another format.
+pub fn read_space(path: &Path) -> Option<Space> {
+    let bytes = std::fs::read(path).ok()?;
+    let (body, sum) = bytes.split_at_checked(bytes.len().checked_sub(8)?)?;
+    if xxh3_64(body) != u64::from_le_bytes(sum.try_into().ok()?) {
+        return None;
+    }
+    let mut r = Reader(body.strip_prefix(MAGIC.as_slice())?);
+    let dim = r.u32()? as usize;
+    let trained_on = r.u64()? as usize;
+    let count = r.u32()? as usize;
+    let mut terms = HashMap::with_capacity(count);
+    let mut idf = Vec::with_capacity(count);
+    let mut basis = Vec::with_capacity(count * dim);
+    for t in 0..count {
+        let len = r.u16()? as usize;
+        let name = std::str::from_utf8(r.take(len)?).ok()?.to_string();
+        terms.insert(name, t as u32);
+        idf.push(r.f32()?);
+        for _ in 0..dim {
+            basis.push(r.f32()?);
+        }
+    }
+    (r.0.is_empty() && dim > 0).then_some(Space {
+        terms,
+        idf,
+        basis,
+        dim,
+        trained_on,
+    })
+}
+
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        let (head, rest) = self.0.split_at_checked(n)?;
+        self.0 = rest;
+        Some(head)
+    }
+    fn u16(&mut self) -> Option<u16> {
+        Some(u16::from_le_bytes(self.take(2)?.try_into().ok()?))
+    }
+    fn u32(&mut self) -> Option<u32> {
+        Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
+    }
+    fn u64(&mut self) -> Option<u64> {
+        Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
+    }
+    fn f32(&mut self) -> Option<f32> {
+        Some(f32::from_le_bytes(self.take(4)?.try_into().ok()?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::semantic::Bag;
+
+    #[test]
+    fn round_trips_and_refuses_damage() {
+        let bags: Vec<Bag> = (0..40)
+            .map(|i| {
+                let words = [["甲", "乙", "丙"], ["丁", "戊", "己"]][i % 2]
+                    .iter()
+                    .chain([["庚", "辛"], ["壬", "癸"]][i % 3 % 2].iter())
+                    .map(|w| (w.to_string(), 1.0 + (i % 4) as f32))
+                    .collect();
+                words
+            })
+            .collect();
+        let space = Space::train(&bags).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("space.bin");
+        write_space(&space, &path).unwrap();
+        assert_eq!(read_space(&path), Some(space));
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes[20] ^= 1;
+        std::fs::write(&path, &bytes).unwrap();
+        assert_eq!(read_space(&path), None);
+        std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
+        assert_eq!(read_space(&path), None);
+        assert_eq!(read_space(&dir.path().join("missing")), None);
+    }
+}
