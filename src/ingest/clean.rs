@@ -16,6 +16,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::furniture::drop_furniture;
 use super::lines::{is_date_line, is_org_like};
 use crate::text::{fold_width, fold_width_str, is_han};
 
@@ -27,9 +28,9 @@ struct Line {
     blank_before: bool,
 }
 
-/// Cleans raw letter text: joins hard-wrapped lines into paragraphs, drops page debris
-/// and control characters, and fixes spacing around Chinese text. Characters are kept as
-/// written.
+/// Cleans raw letter text: joins hard-wrapped lines into paragraphs, drops page debris,
+/// web page furniture in the head and control characters, and fixes spacing around
+/// Chinese text. Characters are kept as written.
 pub fn clean_text(raw: &str) -> String {
     let normalized = normalize_chars(raw);
     let items = drop_debris(normalized.split('\n').map(collapse_spaces).collect());
@@ -103,6 +104,7 @@ pub fn clean_text(raw: &str) -> String {
         .map(|p| p.trim().to_string())
         .filter(|p| !p.is_empty())
         .collect();
+    drop_furniture(&mut out);
     out.join("\n")
 }
 
@@ -414,6 +416,27 @@ mod tests {
     }
 
     #[test]
+    fn portal_furniture_in_the_head_goes() {
+        // Real heads of saved portal pages (corpus/replies-more.jsonl), full-width as some
+        // portals serve them, with the letter after them.
+        let raw = "对县政协十届三次会议来信号提案的答复\n来源：\n湘阴县人民政府\n发布时间：\n2019-11-29 08:22\n浏览次数：\n1\n湘教提复字〔2019〕来信号B类\n戴治委员：\n您好！您的提案已收悉。\n来源：湘阴县人民政府";
+        assert_eq!(
+            clean_text(raw),
+            "对县政协十届三次会议来信号提案的答复\n湘教提复字〔2019〕来信号B类\n戴治委员：\n您好！您的提案已收悉。\n来源：湘阴县人民政府"
+        );
+        let raw = "关于昆明市晋宁区第二届人大一次会议第23号建议答复的函\n\n发布时间:2022-12-08 09:37\n\n浏览次数:1\n\n字号:[\n\n大\n\n中\n\n小\n\n]\n\n〔A〕\n\n〔公开〕\n\n晋林函〔2022〕2号\n\n赖秀英代表:\n\n您提出的建议收悉,现答复如下:";
+        assert_eq!(
+            clean_text(raw),
+            "关于昆明市晋宁区第二届人大一次会议第23号建议答复的函\n〔A〕\n〔公开〕\n晋林函〔2022〕2号\n赖秀英代表:\n您提出的建议收悉,现答复如下:"
+        );
+        let raw = "兴庆区人大四届三次会议第16号建议的答复\n时间:2019年07月26日 来源:兴庆区住房和城乡建设局\n2022-06-28 17:28 来源:文山州文化和旅游局 【字体: 打印\nA\n公开\n尊敬袁大金代表:\n您的建议已收悉。";
+        assert_eq!(
+            clean_text(raw),
+            "兴庆区人大四届三次会议第16号建议的答复\n公开\n尊敬袁大金代表:\n您的建议已收悉。"
+        );
+    }
+
+    #[test]
     fn latin_words_wrapped_get_a_space() {
         let line = "这是一个很长的被硬换行的句子它没有结束而是继续到下一行去";
         let text = format!("{line}\n{line}\n{line}\n{line}word\nnext{line}。");
@@ -470,6 +493,7 @@ mod tests {
                 Just("第３页".to_string()),
                 Just("２０２４年６月１２日".to_string()),
                 Just("尊敬的周常委：".to_string()),
+                Just("来源：某某局　发布时间：２０２４-０６-１２".to_string()),
                 "[a-zＡ-Ｚ0-9０-９ ]{0,4}".prop_map(|s| s),
             ],
             0..60,

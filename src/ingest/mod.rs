@@ -9,6 +9,7 @@
 pub mod clean;
 pub mod docx;
 pub mod fields;
+mod furniture;
 pub mod html;
 pub mod id;
 pub mod lines;
@@ -65,7 +66,7 @@ pub struct CorpusScan {
 /// Bump when cleaning/extraction changes so that incremental indexing re-indexes everything.
 /// 2: HTML main-content extraction.
 /// 3: text keeps its characters as written (no width folding), a wrapped heading is one
-/// line.
+/// line, and portal page furniture in the head is removed.
 pub const PARSER_VERSION: u32 = 3;
 
 /// Largest letter text accepted, in bytes.
