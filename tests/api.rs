@@ -199,6 +199,64 @@ async fn documents_similar_and_suggest() {
     );
 }
 
+/// The `<mark>…</mark>` contents of an HTML fragment, in order.
+fn marks(html: &str) -> Vec<&str> {
+    html.split("<mark>")
+        .skip(1)
+        .filter_map(|m| m.split("</mark>").next())
+        .collect()
+}
+
+#[tokio::test]
+async fn letters_keep_their_characters_and_highlights_cover_them() {
+    let app = router(ServerOptions::default());
+    let (status, doc) = get(&app, &format!("/api/docs/{}", util::FUTIAN)).await;
+    assert_eq!(status, StatusCode::OK);
+    let text = doc["text"].as_str().unwrap();
+    // The letter's own punctuation, as the corpus file writes it.
+    for written in [
+        "尊敬的周常委：",
+        "优势，并制订",
+        "（一）创新动能竞相迸发",
+        "回复如下：",
+    ] {
+        assert!(text.contains(written), "{written:?} in {text}");
+    }
+    assert!(
+        !text.contains("周常委:") && !text.contains("(一)"),
+        "{text}"
+    );
+    // The heading wrapped over two lines of the PDF is one paragraph, as the title.
+    assert_eq!(text.lines().next(), doc["title"].as_str());
+    assert_eq!(
+        doc["title"],
+        "福田区发展和改革局对福田区八届人大四次会议第20240294号建议的答复函"
+    );
+
+    // Typed half-width or full-width, a phrase matches and marks the characters as written.
+    for (query, written) in [
+        ("\"周常委:\"", "周常委："),
+        ("\"周常委：\"", "周常委："),
+        ("\"（一）创新\"", "（一）创新"),
+        ("\"(一)创新\"", "（一）创新"),
+    ] {
+        let (status, body) = get(&app, &format!("/api/search?q={}", enc(query))).await;
+        assert_eq!(status, StatusCode::OK, "{query}");
+        let hit = &body["hits"][0];
+        assert_eq!(hit["id"], util::FUTIAN, "{query}: {body}");
+        let snippet = hit["snippet"].as_str().unwrap();
+        assert_eq!(marks(snippet), [written], "{query}: {snippet}");
+
+        let uri = format!("/docs/{}?q={}", util::FUTIAN, enc(query));
+        let (status, _, page) = call(&app, Request::get(&uri).body(Body::empty()).unwrap()).await;
+        assert_eq!(status, StatusCode::OK);
+        let page = String::from_utf8(page).unwrap();
+        let letter = &page[page.find("<div class=\"letter\">").unwrap()..];
+        let letter = &letter[..letter.find("</div>").unwrap()];
+        assert_eq!(marks(letter), [written], "{query}");
+    }
+}
+
 #[tokio::test]
 async fn writes_need_the_admin_key() {
     let letter = json!({"text": "尊敬的王代表：您提出的关于增设公交站台的建议收悉。现答复如下：我局将在城北新区增设公交站台。\n某某市交通运输局\n2023年5月6日", "kind": "建议"});

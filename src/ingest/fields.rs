@@ -4,12 +4,16 @@
 //! Every rule looks only where the value is normally stated (heading, salutation, first
 //! sentence, signature) and gives up rather than guess: a wrong value is worse than None.
 
+use std::ops::Range;
 use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::lines::{is_date_line, is_org_like, parse_date_line};
+use super::lines::{
+    is_body_start, is_date_line, is_org_like, parse_date_line, salutation_addressee,
+};
 use crate::text::date::parse_cn_date;
+use crate::text::fold_width_str;
 
 /// Fields found in a letter's text; None where the letter does not clearly state them.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -22,10 +26,89 @@ pub struct ExtractedFields {
     pub addressee: Option<String>,
     pub date: Option<String>,
     pub title: Option<String>,
+    /// The lines the title was read from (indices among the text's non-empty lines), when
+    /// it comes from the letter's heading; more than one when the heading was wrapped.
+    pub title_lines: Option<Range<usize>>,
 }
 
 /// Extracts fields from text already passed through `clean::clean_text`.
+///
+/// The rules read a width-folded view of the text (`：` as `:`, `（` as `(`); the values
+/// people read (title, proposal title, respondent, addressee, session) are then taken as
+/// written from the text itself (see `AsWritten`). Date, number and kind are normalised.
 pub fn extract_fields(cleaned: &str) -> ExtractedFields {
+    let folded = fold_width_str(cleaned);
+    let mut f = extract_folded(&folded);
+    if folded != cleaned {
+        let original = AsWritten::new(&folded, cleaned);
+        for slot in [
+            &mut f.title,
+            &mut f.proposal_title,
+            &mut f.respondent,
+            &mut f.addressee,
+            &mut f.session,
+        ] {
+            if let Some(v) = slot.as_mut()
+                && let Some(w) = original.of(v)
+            {
+                *v = w;
+            }
+        }
+    }
+    f
+}
+
+/// Maps values read from a width-folded text back to the characters as written.
+///
+/// Folding maps one char to one char and keeps line breaks, so a value found at some chars
+/// of the folded text was read from the same chars of the original. A value built by
+/// joining lines (a wrapped heading) is found in both texts with line breaks removed.
+struct AsWritten<'a> {
+    folded: &'a str,
+    original: &'a str,
+}
+
+impl<'a> AsWritten<'a> {
+    /// `folded` must be `original` folded char by char (`fold_width_str`).
+    fn new(folded: &'a str, original: &'a str) -> Self {
+        debug_assert_eq!(folded.chars().count(), original.chars().count());
+        AsWritten { folded, original }
+    }
+
+    /// The original chars of the first occurrence of `value` in the folded text (within a
+    /// line, else across line breaks), or None if it does not occur.
+    fn of(&self, value: &str) -> Option<String> {
+        if value.is_empty() {
+            return None;
+        }
+        if let Some(at) = self.folded.find(value) {
+            return Some(same_chars(
+                self.original,
+                self.folded[..at].chars().count(),
+                value,
+            ));
+        }
+        let unbroken = |s: &str| s.chars().filter(|&c| c != '\n').collect::<String>();
+        let folded = unbroken(self.folded);
+        let at = folded.find(value)?;
+        Some(same_chars(
+            &unbroken(self.original),
+            folded[..at].chars().count(),
+            value,
+        ))
+    }
+}
+
+/// The chars of `text` from char index `start`, as many as `value` has.
+fn same_chars(text: &str, start: usize, value: &str) -> String {
+    text.chars()
+        .skip(start)
+        .take(value.chars().count())
+        .collect()
+}
+
+/// `extract_fields` on width-folded text.
+fn extract_folded(cleaned: &str) -> ExtractedFields {
     let lines: Vec<&str> = cleaned
         .lines()
         .map(str::trim)
@@ -37,7 +120,7 @@ pub fn extract_fields(cleaned: &str) -> ExtractedFields {
     let head_text = head.join("\n");
     let region = format!("{head_text}\n{intro}");
 
-    let title = find_title(head);
+    let (title, title_lines) = find_title(head).unzip();
     let (date, date_line) = find_date(&lines);
     // A signature can sit above an unreadable date ("202398"), so such lines still anchor it.
     let date_line = date_line.or_else(|| {
@@ -61,6 +144,7 @@ pub fn extract_fields(cleaned: &str) -> ExtractedFields {
         addressee,
         date,
         title,
+        title_lines,
     }
 }
 
@@ -72,11 +156,6 @@ struct Layout {
     /// Lines from `head_end` to this index are the salutation and opening sentences.
     intro_end: usize,
 }
-
-static BODY_START: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"收悉|答复如下|回复如下|函复如下|研究办理|现答复|现将|交由|交我")
-        .expect("valid regex")
-});
 
 impl Layout {
     fn of(lines: &[&str]) -> Layout {
@@ -90,7 +169,7 @@ impl Layout {
                 let body = lines
                     .iter()
                     .take(12)
-                    .position(|l| BODY_START.is_match(l))
+                    .position(|l| is_body_start(l))
                     .unwrap_or(0);
                 (body, (body + 2).min(lines.len()))
             }
@@ -101,30 +180,6 @@ impl Layout {
             intro_end,
         }
     }
-}
-
-static SALUTATION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
-        r"^(?:尊敬的?)?(?P<name>[^:,。;!?\s《“\(][^:。;!?《》“”]{0,118}?(?:代表团|代表|常委|委员|同志))",
-        r"(?:们)?(?::|$)"
-    ))
-    .expect("valid regex")
-});
-static SALUTATION_POLITE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^尊敬的(?P<name>[^:,。;!?\s]{1,20}):").expect("valid regex"));
-
-/// The addressee if `line` is a salutation ("尊敬的X:", "X代表:", "X委员" ...).
-fn salutation_addressee(line: &str) -> Option<String> {
-    // A bare name line without colon is accepted only when short, to avoid body text.
-    let caps = SALUTATION
-        .captures(line)
-        .filter(|_| line.contains(':') || line.chars().count() <= 40)
-        .or_else(|| SALUTATION_POLITE.captures(line))?;
-    let name = caps["name"].trim();
-    if name.starts_with("代表") || name.contains("提出") || name.contains("会议") {
-        return None;
-    }
-    Some(name.to_string())
 }
 
 static HEADING_WORD: LazyLock<Regex> = LazyLock::new(|| {
@@ -146,8 +201,8 @@ static ORG_THEN_SUBJECT: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// The letter's own heading: the last heading-like line before the salutation, joined
-/// with the lines it was wrapped from.
-fn find_title(head: &[&str]) -> Option<String> {
+/// with the lines it was wrapped from, and the range of `head` lines it was read from.
+fn find_title(head: &[&str]) -> Option<(String, Range<usize>)> {
     let is_heading = |l: &str| {
         let Some(m) = HEADING_WORD.find(l) else {
             return false;
@@ -156,7 +211,7 @@ fn find_title(head: &[&str]) -> Option<String> {
         !l.contains('。')
             && !l.contains('|')
             && !before.contains(':')
-            && !BODY_START.is_match(l)
+            && !is_body_start(l)
             && !l.starts_with(['您', '你'])
             && l.chars().count() <= 120
     };
@@ -186,7 +241,7 @@ fn find_title(head: &[&str]) -> Option<String> {
             break;
         }
     }
-    Some(title)
+    Some((title, j..h + 1))
 }
 
 const NUM: &str = r"[一二三四五六七八九十]{1,3}";
@@ -448,6 +503,7 @@ mod tests {
                 addressee: s("周常委"),
                 date: s("2024-06-12"),
                 title: s("福田区发展和改革局对福田区八届人大四次会议第20240294号建议的答复函"),
+                title_lines: Some(0..2),
             }
         );
     }
@@ -787,6 +843,8 @@ mod tests {
                 addressee: e.addressee.clone(),
                 date: e.date.clone(),
                 title: e.title.clone(),
+                // Checked where it matters: the title reads the same lines.
+                title_lines: f.title_lines.clone(),
             };
             assert_eq!(f, want, "letter {id}");
             checked += 1;
@@ -833,6 +891,46 @@ mod tests {
         assert_eq!(parse_date_line("2023108"), None);
         assert_eq!(parse_date_line("2021年7月15日 |"), s("2021-07-15"));
         assert_eq!(parse_date_line("12"), None);
+    }
+
+    #[test]
+    fn as_written_maps_folded_values_back() {
+        let original = "尊敬的周常委：\n关于（一期）工程\n的答复ＡＢ";
+        let folded = fold_width_str(original);
+        let w = AsWritten::new(&folded, original);
+        assert_eq!(w.of("周常委").as_deref(), Some("周常委"));
+        assert_eq!(w.of("尊敬的周常委:").as_deref(), Some("尊敬的周常委："));
+        // Joined over a line break, as a wrapped heading is.
+        assert_eq!(
+            w.of("关于(一期)工程的答复AB").as_deref(),
+            Some("关于（一期）工程的答复ＡＢ")
+        );
+        assert_eq!(w.of("不在其中"), None);
+        assert_eq!(w.of(""), None);
+    }
+
+    #[test]
+    fn values_are_read_on_folded_text_and_kept_as_written() {
+        let text = "某某局关于（二期）道路的答复\n尊敬的张三委员：\n您提出的《关于修路（一期）的提案》收悉，现答复如下：\n我们会修。\n某某县交通运输局\n２０２３年５月６日";
+        let f = extract_fields(text);
+        assert_eq!(f.addressee, s("张三委员"));
+        assert_eq!(f.proposal_title, s("关于修路（一期）的提案"));
+        assert_eq!(f.title, s("某某局关于（二期）道路的答复"));
+        assert_eq!(f.title_lines, Some(0..1));
+        assert_eq!(f.respondent, s("某某县交通运输局"));
+        assert_eq!(f.date, s("2023-05-06"));
+        assert_eq!(f.kind, s("提案"));
+        // The same letter in half-width reads the same fields, in half-width.
+        let half = extract_fields(&fold_width_str(text));
+        assert_eq!(half.title, s("某某局关于(二期)道路的答复"));
+        assert_eq!(
+            ExtractedFields {
+                title: f.title.clone(),
+                proposal_title: f.proposal_title.clone(),
+                ..half
+            },
+            f
+        );
     }
 
     #[test]

@@ -1,6 +1,6 @@
-//! What a single line of a letter is: a signature line naming an organisation, or a line
-//! that is only a date. Cleaning (which lines to join) and field extraction (where the
-//! signature is) both ask.
+//! What a single line of a letter is: a signature line naming an organisation, a line
+//! that is only a date, a salutation or the opening of the body. Cleaning (which lines to
+//! join, where the head ends) and field extraction (where the signature is) both ask.
 
 use std::sync::LazyLock;
 
@@ -81,4 +81,38 @@ pub fn parse_date_line(line: &str) -> Option<String> {
 /// True for a line that is only a date.
 pub fn is_date_line(line: &str) -> bool {
     parse_date_line(line).is_some()
+}
+
+static BODY_START: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"收悉|答复如下|回复如下|函复如下|研究办理|现答复|现将|交由|交我")
+        .expect("valid regex")
+});
+
+static SALUTATION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"^(?:尊敬的?)?(?P<name>[^:,。;!?\s《“\(][^:。;!?《》“”]{0,118}?(?:代表团|代表|常委|委员|同志))",
+        r"(?:们)?(?::|$)"
+    ))
+    .expect("valid regex")
+});
+static SALUTATION_POLITE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^尊敬的(?P<name>[^:,。;!?\s]{1,20}):").expect("valid regex"));
+
+/// True if a (width-folded) line opens the body ("…收悉", "现答复如下").
+pub fn is_body_start(line: &str) -> bool {
+    BODY_START.is_match(line)
+}
+
+/// The addressee if a (width-folded) `line` is a salutation ("尊敬的X:", "X代表:", "X委员" ...).
+pub fn salutation_addressee(line: &str) -> Option<String> {
+    // A bare name line without colon is accepted only when short, to avoid body text.
+    let caps = SALUTATION
+        .captures(line)
+        .filter(|_| line.contains(':') || line.chars().count() <= 40)
+        .or_else(|| SALUTATION_POLITE.captures(line))?;
+    let name = caps["name"].trim();
+    if name.starts_with("代表") || name.contains("提出") || name.contains("会议") {
+        return None;
+    }
+    Some(name.to_string())
 }

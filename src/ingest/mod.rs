@@ -9,6 +9,7 @@
 pub mod clean;
 pub mod docx;
 pub mod fields;
+mod furniture;
 pub mod html;
 pub mod id;
 pub mod lines;
@@ -64,7 +65,9 @@ pub struct CorpusScan {
 
 /// Bump when cleaning/extraction changes so that incremental indexing re-indexes everything.
 /// 2: HTML main-content extraction.
-pub const PARSER_VERSION: u32 = 2;
+/// 3: text keeps its characters as written (no width folding), a wrapped heading is one
+/// line, and portal page furniture in the head is removed.
+pub const PARSER_VERSION: u32 = 3;
 
 /// Largest letter text accepted, in bytes.
 const MAX_TEXT_BYTES: usize = 5 * 1024 * 1024;
@@ -267,6 +270,11 @@ pub fn letter_from_text(
         return Err(IngestError::EmptyText);
     }
     let f = fields::extract_fields(&text);
+    // A heading wrapped over lines (in a PDF) reads as one paragraph, like its title.
+    let text = match &f.title_lines {
+        Some(lines) if lines.len() > 1 => join_lines(&text, lines.clone()),
+        _ => text,
+    };
     let title = f
         .title
         .clone()
@@ -357,6 +365,19 @@ fn normalize_kind(kind: &str) -> String {
         _ => "other",
     };
     k.to_string()
+}
+
+/// Joins the given lines of cleaned text (no empty lines, as `extract_fields` counts them)
+/// into one line, without a separator, as the title joins them.
+fn join_lines(text: &str, lines: std::ops::Range<usize>) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (i, line) in text.lines().enumerate() {
+        if i > 0 && !(lines.start < i && i < lines.end) {
+            out.push('\n');
+        }
+        out.push_str(line);
+    }
+    out
 }
 
 fn first_chars(text: &str) -> String {
@@ -461,6 +482,67 @@ mod tests {
             e.to_string(),
             "text is too large (6 bytes; the limit is 5 bytes)"
         );
+    }
+
+    const FUTIAN: &str = include_str!("testdata/futian-fgj-reply-20240294.txt");
+
+    /// Non-whitespace chars, in order.
+    fn visible(s: &str) -> String {
+        s.chars().filter(|c| !c.is_whitespace()).collect()
+    }
+
+    #[test]
+    fn futian_letter_keeps_its_characters_and_its_heading_is_one_line() {
+        let letter = letter_from_text("futian", FUTIAN, None).unwrap();
+        // The source minus page debris (this letter has no page numbers or running
+        // headers, as the check on the debris lines says) is the letter, char for char.
+        let debris: Vec<&str> = FUTIAN
+            .lines()
+            .map(str::trim)
+            .filter(|l| l.chars().all(|c| c.is_ascii_digit() || "-— ".contains(c)))
+            .filter(|l| !l.is_empty())
+            .collect();
+        assert!(debris.is_empty(), "{debris:?}");
+        assert_eq!(visible(&letter.text), visible(FUTIAN));
+        assert!(FUTIAN.contains('：') && letter.text.contains("尊敬的周常委：\n"));
+        let first = letter.text.lines().next().unwrap();
+        assert_eq!(
+            first,
+            "福田区发展和改革局对福田区八届人大四次会议第20240294号建议的答复函"
+        );
+        assert_eq!(letter.title, first);
+        assert_eq!(letter.addressee.as_deref(), Some("周常委"));
+        // The stored text reads the same fields again.
+        let again = fields::extract_fields(&letter.text);
+        assert_eq!(again.title.as_deref(), Some(first));
+        assert_eq!(again.title_lines, Some(0..1));
+        assert_eq!(again.session, letter.session);
+        assert_eq!(again.respondent, letter.respondent);
+    }
+
+    #[test]
+    fn only_the_title_lines_are_joined() {
+        let body = "您提出的关于加快小区配套幼儿园移交的建议收悉，现答复如下：我区已做好准备。\n";
+        let raw = format!(
+            "某某市教育体育局\n晋教体复〔2019〕26号\n签发人：张三\n对市五届人大五次会议\n第91号建议的答复\n李四代表：\n{}某某市教育体育局\n2019年5月6日",
+            body.repeat(4)
+        );
+        assert_eq!(
+            clean::clean_text(&raw).lines().nth(3),
+            Some("对市五届人大五次会议")
+        );
+        let letter = letter_from_text("x", &raw, None).unwrap();
+        let lines: Vec<&str> = letter.text.lines().collect();
+        assert_eq!(
+            lines[..4],
+            [
+                "某某市教育体育局",
+                "晋教体复〔2019〕26号",
+                "签发人：张三",
+                "对市五届人大五次会议第91号建议的答复"
+            ]
+        );
+        assert_eq!(letter.title, lines[3]);
     }
 
     #[test]

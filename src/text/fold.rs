@@ -14,6 +14,11 @@ pub fn fold_width(c: char) -> char {
     }
 }
 
+/// `fold_width` over a string: same number of chars, each folded on its own.
+pub fn fold_width_str(s: &str) -> String {
+    s.chars().map(fold_width).collect()
+}
+
 /// Lowercases a char when its lowercase form is a single char (true for Latin, Greek and
 /// Cyrillic; the rare multi-char cases are left as they are to keep the 1:1 mapping).
 pub fn fold_case(c: char) -> char {

@@ -7,5 +7,5 @@ pub mod date;
 mod fold;
 mod normalize;
 
-pub use fold::{fold_case, fold_char, fold_variant, fold_width, is_han, simplify};
+pub use fold::{fold_case, fold_char, fold_variant, fold_width, fold_width_str, is_han, simplify};
 pub use normalize::{Normalized, compact, normalize};
