@@ -16,7 +16,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::furniture::drop_furniture;
+use super::furniture::drop_furniture_items;
 use super::lines::{is_date_line, is_org_like};
 use crate::text::{fold_width, fold_width_str, is_han};
 
@@ -34,6 +34,7 @@ struct Line {
 pub fn clean_text(raw: &str) -> String {
     let normalized = normalize_chars(raw);
     let items = drop_debris(normalized.split('\n').map(collapse_spaces).collect());
+    let items = drop_furniture_items(items);
 
     // Pairs of consecutive lines, and how many of them have a blank line between.
     let mut pairs = 0usize;
@@ -99,12 +100,11 @@ pub fn clean_text(raw: &str) -> String {
             paragraphs.push(fix_spaces(&std::mem::take(&mut current)));
         }
     }
-    let mut out: Vec<String> = paragraphs
+    let out: Vec<String> = paragraphs
         .into_iter()
         .map(|p| p.trim().to_string())
         .filter(|p| !p.is_empty())
         .collect();
-    drop_furniture(&mut out);
     out.join("\n")
 }
 

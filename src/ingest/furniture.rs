@@ -299,14 +299,30 @@ fn furniture_lines(lines: &[String]) -> Vec<bool> {
     drop
 }
 
-/// Removes page furniture from the head of cleaned lines, unless nothing would be left.
-pub fn drop_furniture(lines: &mut Vec<String>) {
-    let drop = furniture_lines(lines);
-    if drop.iter().all(|&d| d) {
-        return;
+/// Removes page furniture from the head of a letter's lines, unless nothing would be left.
+/// Runs on raw lines with blank lines among them (before paragraphs are joined, so
+/// that furniture cannot sway how the letter's own lines are joined): blank lines are
+/// kept, a removed line leaves at most one blank line in its place.
+pub fn drop_furniture_items(items: Vec<String>) -> Vec<String> {
+    let content: Vec<String> = items.iter().filter(|l| !l.is_empty()).cloned().collect();
+    let drop = furniture_lines(&content);
+    if !drop.contains(&true) || drop.iter().all(|&d| d) {
+        return items;
     }
     let mut flags = drop.into_iter();
-    lines.retain(|_| !flags.next().unwrap_or(false));
+    let mut out: Vec<String> = Vec::with_capacity(items.len());
+    for item in items {
+        if item.is_empty() {
+            if out.last().is_none_or(|l: &String| !l.is_empty()) {
+                out.push(item);
+            }
+        } else if !flags.next().unwrap_or(false) {
+            out.push(item);
+        } else if out.last().is_some_and(|l| !l.is_empty()) {
+            out.push(String::new());
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -314,9 +330,10 @@ mod tests {
     use super::*;
 
     fn cleaned(lines: &[&str]) -> Vec<String> {
-        let mut v: Vec<String> = lines.iter().map(|s| s.to_string()).collect();
-        drop_furniture(&mut v);
-        v
+        drop_furniture_items(lines.iter().map(|s| s.to_string()).collect())
+            .into_iter()
+            .filter(|l| !l.is_empty())
+            .collect()
     }
 
     /// The letter after the furniture: what must stay in every case below.
