@@ -34,7 +34,7 @@ use reply_search::engine::dedup;
 use reply_search::engine::{SimilarHit, SimilarRequest};
 use reply_search::ingest::{Letter, scan_corpus};
 use reply_search::semantic::{Bag, Space};
-use reply_search::text::{compact, normalize};
+use reply_search::text::compact;
 use rng::Rng;
 
 const TOP_K: usize = 5;
@@ -269,25 +269,6 @@ fn doc_text(l: &Letter) -> String {
 // ---------------------------------------------------------------------------------------
 // Semantic prototypes: an LSA space over jieba words or over Han bigrams.
 
-fn word_bag(analyzer: &Analyzer, l: &Letter) -> Bag {
-    let mut bag = Bag::new();
-    let title = l.proposal_title.as_deref().unwrap_or(&l.title);
-    for (text, weight) in [(title, 2.0), (l.text.as_str(), 1.0)] {
-        let norm = normalize(text);
-        for t in analyzer.jieba.cut(&norm, false) {
-            let w = t.word.trim();
-            if w.chars().count() >= 2
-                && w.chars().any(|c| !c.is_ascii_digit())
-                && w.chars().all(char::is_alphanumeric)
-                && !analyzer.vocab.stopwords.contains(w)
-            {
-                *bag.entry(w.to_string()).or_default() += weight;
-            }
-        }
-    }
-    bag
-}
-
 fn bigram_bag(l: &Letter) -> Bag {
     let mut bag = Bag::new();
     let title = l.proposal_title.as_deref().unwrap_or(&l.title);
@@ -308,22 +289,6 @@ fn semantic_top(vectors: &[Vec<f32>], src: usize, k: usize) -> Vec<usize> {
         .map(|v| reply_search::semantic::cosine(&vectors[src], v))
         .collect();
     top(&scores, src, k)
-}
-
-/// Reciprocal-rank fusion of ranked lists.
-fn fuse(lists: &[&[String]], k: f64, n: usize) -> Vec<String> {
-    let mut score: HashMap<&str, f64> = HashMap::new();
-    for list in lists {
-        for (i, id) in list.iter().enumerate() {
-            *score.entry(id.as_str()).or_default() += 1.0 / (k + i as f64 + 1.0);
-        }
-    }
-    let mut out: Vec<(&str, f64)> = score.into_iter().collect();
-    out.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
-    out.into_iter()
-        .take(n)
-        .map(|(id, _)| id.to_string())
-        .collect()
 }
 
 // ---------------------------------------------------------------------------------------
@@ -435,7 +400,10 @@ fn run(args: &Args) -> Result<()> {
         .map(|(i, l)| (l.id.as_str(), i))
         .collect();
     let t = Instant::now();
-    let word_bags: Vec<Bag> = letters.iter().map(|l| word_bag(&analyzer, l)).collect();
+    let word_bags: Vec<Bag> = letters
+        .iter()
+        .map(|l| engine.semantic_bag(l.proposal_title.as_deref().unwrap_or(&l.title), &l.text))
+        .collect();
     let bag_secs = t.elapsed().as_secs_f64();
     let t = Instant::now();
     let word_space = Space::train(&word_bags).ok_or_else(|| anyhow!("no word space"))?;
@@ -451,12 +419,7 @@ fn run(args: &Args) -> Result<()> {
         word_space.term_count(),
         bigram_space.term_count()
     );
-    let rrf_k: f64 = std::env::var("RRF_K")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(60.0);
-    let (mut sem_words, mut sem_bigrams, mut fused_words, mut fused_bigrams) =
-        (vec![], vec![], vec![], vec![]);
+    let (mut sem_words, mut sem_bigrams) = (vec![], vec![]);
     let judged_ids: usize = judged.iter().map(|j| j.similar.len()).sum();
     println!(
         "corpus: {} documents ({} in reply-search); {} judged sources, {} judged similar ids",
@@ -502,14 +465,6 @@ fn run(args: &Args) -> Result<()> {
             .with_context(|| format!("similar_to_id({})", j.source))?;
         times.push(t.elapsed().as_secs_f64() * 1000.0);
         let rs_ranked = ids(by_id.hits, &j.source);
-        let long = engine.similar_to_id(
-            &j.source,
-            &SimilarRequest {
-                limit: Some(20),
-                ..Default::default()
-            },
-        )?;
-        let rs_long: Vec<String> = long.hits.into_iter().map(|h| h.id).collect();
         let to_id = |v: Vec<usize>| -> Vec<String> {
             v.into_iter().map(|i| letters[i].id.clone()).collect()
         };
@@ -517,8 +472,6 @@ fn run(args: &Args) -> Result<()> {
         let sb = to_id(semantic_top(&bigram_vecs, src, 20));
         sem_words.push(first_hit(&sw, &j.similar));
         sem_bigrams.push(first_hit(&sb, &j.similar));
-        fused_words.push(first_hit(&fuse(&[&rs_long, &sw], rrf_k, TOP_K), &j.similar));
-        fused_bigrams.push(first_hit(&fuse(&[&rs_long, &sb], rrf_k, TOP_K), &j.similar));
 
         // The source itself is in the index, so ask for one more and drop it.
         let by_text = engine
@@ -591,18 +544,6 @@ fn run(args: &Args) -> Result<()> {
         bl_shared_text.push(first_hit(&shared_text_ranked, &j.similar));
     }
     let pairs_secs = started.elapsed().as_secs_f64();
-    for (name, ranks) in [
-        ("semantic (LSA, jieba words)", &sem_words),
-        ("semantic (LSA, Han bigrams)", &sem_bigrams),
-        ("fused lexical + LSA words (RRF)", &fused_words),
-        ("fused lexical + LSA bigrams (RRF)", &fused_bigrams),
-    ] {
-        let s = score(ranks);
-        println!(
-            "PROTO {name:<36} success@5 {:.3} MRR@5 {:.3}",
-            s.success, s.mrr
-        );
-    }
 
     if !worse.is_empty() {
         println!("\nSources where reply-search ranks the first judged doc below a baseline:");
@@ -739,6 +680,16 @@ fn run(args: &Args) -> Result<()> {
             "reply-search, by text (`similar_to_text`, source skipped)",
             &rst,
             &rs_text,
+        ),
+        (
+            "semantic only: LSA over jieba words (the engine's space)",
+            &score(&sem_words),
+            &sem_words,
+        ),
+        (
+            "semantic only: LSA over Han bigrams (compared, not used)",
+            &score(&sem_bigrams),
+            &sem_bigrams,
         ),
         (
             "baseline: shared distinct jieba words, by id (title + text)",

@@ -443,7 +443,7 @@ async fn bad_parameters_give_400_pages_not_500() {
 }
 
 #[tokio::test]
-async fn pasted_text_finds_the_letter_grouped_by_year() {
+async fn pasted_text_finds_the_letter_first_with_year_and_closeness() {
     let app = app_with(&base_letters());
     let (status, headers, form) = get(&app, "/similar").await;
     assert_eq!(status, StatusCode::OK);
@@ -465,14 +465,17 @@ async fn pasted_text_finds_the_letter_grouped_by_year() {
     assert!(html[first_hit..].starts_with(&format!(
         "<li class=\"hit\">\n<h3><a href=\"/docs/{FUTIAN_ID}\">"
     )));
-    assert!(html.contains("<h3 class=\"year\">2024 年</h3>"));
-    assert!(html.contains("相似度"));
+    // In similarity order, not grouped by year: each hit says its year and how close it is.
+    assert!(!html.contains("class=\"year\""));
+    assert!(
+        html.contains("<div><dt>年份</dt><dd>2024</dd></div>"),
+        "{html}"
+    );
+    // Five letters are too few for a semantic space: no closeness is made up, the shared
+    // words say why.
+    assert!(!html.contains("<dt>相似度</dt>"), "{html}");
+    assert!(html.contains("共同词语"));
     assert!(html.contains("<span class=\"tag\">"));
-    // Newest year group first.
-    let y2024 = html.find("2024 年</h3>").unwrap();
-    if let Some(y2023) = html.find("2023 年</h3>") {
-        assert!(y2024 < y2023);
-    }
     // The pasted text stays in the box.
     assert!(html.contains("福田区"));
 

@@ -86,3 +86,82 @@ fn an_unrelated_text_has_no_near_duplicates() {
         .unwrap();
     assert!(r.hits.iter().all(|h| h.near_duplicate.is_none()));
 }
+
+#[test]
+fn similar_by_meaning_says_how_close_and_why() {
+    let engine = corpus_engine();
+    let r = engine
+        .similar_to_id(
+            FUTIAN,
+            &SimilarRequest {
+                limit: Some(10),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    // The shipped corpus is big enough for a space: every hit has a bounded similarity,
+    // in order within the fused list it came from, and a reason.
+    assert!(r.hits.iter().all(|h| (0.0..=1.0).contains(&h.similarity)));
+    assert!(r.hits.iter().any(|h| h.similarity > 0.2), "{:?}", r.hits);
+    assert!(
+        r.hits
+            .iter()
+            .all(|h| !h.shared_terms.is_empty() || !h.topic_terms.is_empty()),
+        "a hit without a reason"
+    );
+}
+
+#[test]
+fn the_space_and_vectors_persist_and_follow_the_committed_index() {
+    use reply_search::analysis::Analyzer;
+    use reply_search::engine::Engine;
+    let dir = tempfile::tempdir().unwrap();
+    let similar = |engine: &Engine| -> Vec<(String, u32)> {
+        engine
+            .similar_to_id(
+                FUTIAN,
+                &SimilarRequest {
+                    limit: Some(8),
+                    ..Default::default()
+                },
+            )
+            .unwrap()
+            .hits
+            .into_iter()
+            .map(|h| (h.id, (h.similarity * 1000.0).round() as u32))
+            .collect()
+    };
+    let before = {
+        let engine = Engine::open(dir.path(), Analyzer::shared_default()).unwrap();
+        engine
+            .sync_corpus(&crate::util::corpus_dir(), &|_| {})
+            .unwrap();
+        similar(&engine)
+    };
+    let space = dir.path().join("semantic.space");
+    let vectors = dir.path().join("semantic.vectors");
+    assert!(space.exists() && vectors.exists());
+    let saved = std::fs::read(&vectors).unwrap();
+    // Reopened: the same space and vectors, the same answer.
+    let engine = Engine::open(dir.path(), Analyzer::shared_default()).unwrap();
+    assert_eq!(similar(&engine), before);
+    // A letter written through the API gets its vector at once...
+    let mut copy = engine.get(FUTIAN).unwrap().unwrap();
+    copy.id = "api-copy".into();
+    copy.source = None;
+    engine.put(&copy).unwrap();
+    let with_copy = similar(&engine);
+    assert_eq!(with_copy[0].0, "api-copy");
+    drop(engine);
+    // ...and when a crash lost the vectors written after the commit, or damaged the file,
+    // the next sync embeds what is missing.
+    for damage in [saved.clone(), saved[..saved.len() / 2].to_vec()] {
+        std::fs::write(&vectors, &damage).unwrap();
+        let engine = Engine::open(dir.path(), Analyzer::shared_default()).unwrap();
+        engine
+            .sync_corpus(&crate::util::corpus_dir(), &|_| {})
+            .unwrap();
+        assert_eq!(similar(&engine), with_copy);
+        drop(engine);
+    }
+}

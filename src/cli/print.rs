@@ -73,15 +73,21 @@ pub fn print_similar(r: &SimilarResponse) {
         .into_iter()
         .flatten()
         .collect();
+        let closeness = match &h.near_duplicate {
+            Some(_) => format!("near-duplicate, similarity {:.0}%", h.similarity * 100.0),
+            None => format!("similarity {:.0}%", h.similarity * 100.0),
+        };
         println!(
-            "\n{}. {}  (score {:.1})\n   {}  [id {}]\n   shared: {}",
+            "\n{}. {}  ({closeness})\n   {}  [id {}]\n   shared: {}",
             i + 1,
             h.title,
-            h.score,
             meta.join(" · "),
             h.id,
             h.shared_terms.join(" ")
         );
+        if !h.topic_terms.is_empty() {
+            println!("   similar topic: {}", h.topic_terms.join(" "));
+        }
     }
 }
 

@@ -7,6 +7,7 @@ mod compile;
 pub mod dedup;
 mod facets;
 pub mod highlight;
+mod meaning;
 mod plan;
 pub mod query;
 mod request;
@@ -60,6 +61,12 @@ pub struct Engine {
     /// (hundreds of term-dictionary lookups per segment), and most words recur across
     /// requests.
     body_dfs: Mutex<(u64, HashMap<String, u64>)>,
+    /// The semantic space and every letter's vector (None until the archive is big enough
+    /// to train one).
+    meaning: std::sync::RwLock<Option<meaning::Meaning>>,
+    /// Letters at the last training attempt (also a failed one: an archive of near-identical
+    /// letters may have too few distinct words), so that writes do not retry on every letter.
+    meaning_attempt: std::sync::atomic::AtomicUsize,
 }
 
 impl Engine {
@@ -95,7 +102,9 @@ impl Engine {
             serde_json::to_vec(&meta).expect("meta serialises"),
         )
         .map_err(|e| Error::io(&meta_path, e))?;
-        Self::from_index(index, fields, analyzer, Some(dir.to_path_buf()))
+        let engine = Self::from_index(index, fields, analyzer, Some(dir.to_path_buf()))?;
+        engine.load_meaning();
+        Ok(engine)
     }
 
     /// An index in RAM, for tests and examples.
@@ -136,6 +145,8 @@ impl Engine {
             facet_values: Default::default(),
             browse_facets: Default::default(),
             body_dfs: Mutex::new((u64::MAX, HashMap::new())),
+            meaning: Default::default(),
+            meaning_attempt: Default::default(),
         })
     }
 

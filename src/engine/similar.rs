@@ -7,10 +7,8 @@ use std::collections::HashMap;
 use serde::Deserialize;
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query};
-use tantivy::tokenizer::{TokenStream, Tokenizer};
 use tantivy::{DocAddress, Score, Term};
 
-use crate::analysis::WordTokenizer;
 use crate::engine::Engine;
 use crate::engine::Filters;
 use crate::engine::dedup::NearDuplicate;
@@ -18,10 +16,17 @@ use crate::engine::highlight::{self, Highlighted};
 use crate::engine::plan::{boosted_term, term_filter};
 use crate::error::{Code, Error};
 use crate::ingest::Letter;
+use crate::semantic;
 use crate::text::normalize;
 
 /// Near-duplicate candidates measured exactly per request.
 const DUPLICATE_CANDIDATES: usize = 20;
+/// Letters taken from each of the lexical and the semantic ranking before they are fused.
+const FUSED_CANDIDATES: usize = 20;
+/// Reciprocal-rank fusion constant: a letter's share from a list at rank r is 1 / (K + r).
+const FUSION_K: f32 = 60.0;
+/// Concepts named per hit as the reason for "similar topic".
+const TOPIC_TERMS: usize = 4;
 /// Words kept from the source text.
 const MAX_QUERY_TERMS: usize = 30;
 /// Longest pasted text considered, in chars (the rest adds little and costs time).
@@ -49,9 +54,17 @@ pub struct SimilarHit {
     pub respondent: Option<String>,
     pub date: Option<String>,
     pub proposal_no: Option<String>,
+    /// The lexical (more-like-this) score; 0 when the letter was found by meaning alone.
     pub score: f32,
+    /// How close the letter is to the source in meaning: the cosine of their vectors in
+    /// the archive's semantic space, 0–1 (1 for a near-duplicate's own text). Comparable
+    /// across requests; 0 when the archive is too small for a space.
+    pub similarity: f32,
     /// The distinctive words this document shares with the source.
     pub shared_terms: Vec<String>,
+    /// The letter's words closest to the source's topic in the semantic space: why it is a
+    /// "similar topic" even when it shares few words (自来水 for a source about 饮水).
+    pub topic_terms: Vec<String>,
     /// Set when the document repeats the source's text: the exact overlap and the passages
     /// both contain. Near-duplicates come first.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -100,7 +113,13 @@ impl Engine {
             .collect::<Vec<_>>()
             .join(" ");
         let id = letter.id.as_str();
-        let mut response = self.similar(title, &letter.text, Some(id), &letterhead, req)?;
+        let target = self
+            .with_meaning(|m| m.vector(id).map(<[f32]>::to_vec))
+            .flatten()
+            .or_else(|| {
+                self.with_meaning(|m| m.space.embed(&self.semantic_bag(title, &letter.text)))
+            });
+        let mut response = self.similar(title, &letter.text, Some(id), &letterhead, target, req)?;
         response.id = Some(id.to_string());
         Ok(response)
     }
@@ -114,7 +133,8 @@ impl Engine {
             ));
         }
         let text: String = req.text.chars().take(MAX_TEXT_CHARS).collect();
-        self.similar("", &text, None, "", req)
+        let target = self.with_meaning(|m| m.space.embed(&self.semantic_bag("", &text)));
+        self.similar("", &text, None, "", target, req)
     }
 
     fn similar(
@@ -123,6 +143,7 @@ impl Engine {
         body: &str,
         exclude: Option<&str>,
         letterhead: &str,
+        target: Option<Vec<f32>>,
         req: &SimilarRequest,
     ) -> Result<SimilarResponse, Error> {
         let started = std::time::Instant::now();
@@ -193,9 +214,54 @@ impl Engine {
         } else {
             searcher.search(
                 &with_filters(Box::new(BooleanQuery::new(clauses))),
-                &TopDocs::with_limit(limit).order_by_score(),
+                &TopDocs::with_limit(limit.max(FUSED_CANDIDATES)).order_by_score(),
             )?
         };
+
+        // By meaning: the letters nearest the source's vector that meet the filters.
+        let target = target.filter(|t| t.iter().any(|x| *x != 0.0));
+        let mut nearest: Vec<DocAddress> = Vec::new();
+        if let Some(target) = &target {
+            let candidates: Vec<String> = self
+                .with_meaning(|m| {
+                    m.nearest(target, FUSED_CANDIDATES * 3, exclude)
+                        .into_iter()
+                        .map(|(_, id)| id.to_string())
+                        .collect()
+                })
+                .unwrap_or_default();
+            let allowed = if req.filters.is_empty() {
+                None
+            } else {
+                let ids: Vec<(Occur, Box<dyn Query>)> = candidates
+                    .iter()
+                    .map(|id| (Occur::Should, term_filter(Term::from_field_text(f.id, id))))
+                    .collect();
+                Some(searcher.search(
+                    &with_filters(Box::new(BooleanQuery::new(ids))),
+                    &tantivy::collector::DocSetCollector,
+                )?)
+            };
+            for id in &candidates {
+                if let Some(address) = self.address_of(&searcher, id)?
+                    && allowed.as_ref().is_none_or(|a| a.contains(&address))
+                {
+                    nearest.push(address);
+                    if nearest.len() == FUSED_CANDIDATES {
+                        break;
+                    }
+                }
+            }
+        }
+        // Reciprocal-rank fusion of the two rankings.
+        let mut fused: HashMap<DocAddress, f32> = HashMap::new();
+        for list in [found.iter().map(|(_, a)| *a).collect::<Vec<_>>(), nearest] {
+            for (rank, address) in list.into_iter().enumerate() {
+                *fused.entry(address).or_default() += 1.0 / (FUSION_K + rank as f32 + 1.0);
+            }
+        }
+        let mut fused: Vec<(f32, DocAddress)> = fused.into_iter().map(|(a, s)| (s, a)).collect();
+        fused.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
 
         let mlt_scores: HashMap<DocAddress, Score> = found.iter().map(|(s, a)| (*a, *s)).collect();
         let mut hits = Vec::with_capacity(limit);
@@ -203,9 +269,7 @@ impl Engine {
         let dup_hits = duplicates
             .into_iter()
             .map(|(_, a, l, d)| (None, a, Some(l), Some(d)));
-        let mlt_hits = found
-            .into_iter()
-            .map(|(score, a)| (Some(score), a, None, None));
+        let mlt_hits = fused.into_iter().map(|(_, a)| (None, a, None, None));
         for (score, address, letter, duplicate) in dup_hits.chain(mlt_hits) {
             if hits.len() >= limit || !seen.insert(address) {
                 continue;
@@ -229,9 +293,34 @@ impl Engine {
                 _ => shared.iter().map(String::as_str).collect(),
             };
             let needles = highlight::needles(marked);
+            let score: Option<Score> = score;
             let score = score
                 .or_else(|| mlt_scores.get(&address).copied())
                 .unwrap_or(0.0);
+            let (similarity, topic_terms) = match &target {
+                Some(t) => self
+                    .with_meaning(|m| {
+                        let v = m.vector(&letter.id).map(|v| semantic::cosine(t, v));
+                        let bag = self.semantic_bag(
+                            letter.proposal_title.as_deref().unwrap_or(&letter.title),
+                            &letter.text,
+                        );
+                        let topic: Vec<String> = m
+                            .space
+                            .nearest_terms(&bag, t, TOPIC_TERMS + shared.len())
+                            .into_iter()
+                            .filter(|w| !shared.contains(w))
+                            .take(TOPIC_TERMS)
+                            .collect();
+                        (v.unwrap_or(0.0).clamp(0.0, 1.0), topic)
+                    })
+                    .unwrap_or_default(),
+                None => (0.0, Vec::new()),
+            };
+            let similarity = match &duplicate {
+                Some(d) => similarity.max(d.similarity.max(d.containment)),
+                None => similarity,
+            };
             hits.push(SimilarHit {
                 snippet: highlight::snippet(&letter.text, &needles, 160),
                 id: letter.id,
@@ -241,7 +330,9 @@ impl Engine {
                 date: letter.date,
                 proposal_no: letter.proposal_no,
                 score,
+                similarity,
                 shared_terms: shared,
+                topic_terms,
                 near_duplicate: duplicate,
             });
         }
@@ -253,29 +344,32 @@ impl Engine {
         })
     }
 
-    /// The words of the text that best tell it apart: tf × idf over the body field, words of
-    /// two or more chars that are not stopwords or bare numbers; title words count double.
-    /// `body` is normalised already; `title` and `letterhead` are not.
+    /// The words of the text that best tell it apart: tf × idf over the body field, jieba
+    /// search-mode words (生产力 inside 新质生产力 counts) of two or more chars that are not
+    /// stopwords, numbers or position fragments (东侧, 北角, 八路: see
+    /// `is_position_fragment`); title words count double. (Precise-mode words alone, or
+    /// search mode without its two-char pieces of longer words, measured worse on the judged
+    /// pairs.) `body` is normalised already; `title` and `letterhead` are not.
     fn distinctive_terms(&self, title: &str, body: &str, letterhead: &str) -> Vec<(String, Score)> {
         let mut tf: HashMap<String, f32> = HashMap::new();
-        let mut tokenizer = WordTokenizer::new(self.analyzer.clone());
-        let mut excluded = std::collections::HashSet::new();
-        // The tokenizer expects normalised text, as the index gives it.
-        let letterhead = normalize(letterhead);
-        let mut stream = tokenizer.token_stream(&letterhead);
-        while let Some(t) = stream.next() {
-            excluded.insert(t.text.clone());
-        }
+        let jieba = &self.analyzer.jieba;
+        let excluded: std::collections::HashSet<String> = jieba
+            .cut_for_search(&normalize(letterhead), false)
+            .into_iter()
+            .map(|t| t.word.to_string())
+            .collect();
         let title = normalize(title);
         for (text, weight) in [(title.as_str(), 2.0), (body, 1.0)] {
-            let mut stream = tokenizer.token_stream(text);
-            while let Some(t) = stream.next() {
-                if t.text.chars().count() >= 2
-                    && !t.text.chars().all(|c| c.is_ascii_digit())
-                    && !self.analyzer.vocab.stopwords.contains(&t.text)
-                    && !excluded.contains(&t.text)
+            for t in jieba.cut_for_search(text, false) {
+                let w = t.word.trim();
+                if w.chars().count() >= 2
+                    && w.chars().all(char::is_alphanumeric)
+                    && !w.chars().all(|c| c.is_ascii_digit())
+                    && !is_position_fragment(w)
+                    && !self.analyzer.vocab.stopwords.contains(w)
+                    && !excluded.contains(w)
                 {
-                    *tf.entry(t.text.clone()).or_default() += weight;
+                    *tf.entry(w.to_string()).or_default() += weight;
                 }
             }
         }
@@ -297,5 +391,58 @@ impl Engine {
         scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         scored.truncate(MAX_QUERY_TERMS);
         scored
+    }
+}
+
+/// A word that only says where or which one (东侧, 东北, 北角, 八路, 3号): a direction with a
+/// position or another direction, or a number with one counter char. Such words are in
+/// letters on every topic and must not make two letters look alike.
+fn is_position_fragment(word: &str) -> bool {
+    const DIRECTION: &str = "东西南北中上下左右前后内外";
+    const POSITION: &str = "侧路边面部角方口段门街巷头端";
+    const NUMERAL: &str = "一二三四五六七八九十百千零〇两0123456789";
+    let chars: Vec<char> = word.chars().collect();
+    match chars.as_slice() {
+        [a, b] if DIRECTION.contains(*a) && (POSITION.contains(*b) || DIRECTION.contains(*b)) => {
+            true
+        }
+        [numbers @ .., _]
+            if !numbers.is_empty() && numbers.iter().all(|c| NUMERAL.contains(*c)) =>
+        {
+            true
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn position_fragments_are_not_distinctive() {
+        for w in [
+            "东路",
+            "东北",
+            "北角",
+            "东侧",
+            "八路",
+            "四路",
+            "3号",
+            "十二栋",
+        ] {
+            assert!(is_position_fragment(w), "{w}");
+        }
+        for w in [
+            "停车场",
+            "东莞",
+            "十字路口",
+            "路灯",
+            "中学",
+            "西瓜",
+            "二手房",
+        ] {
+            assert!(!is_position_fragment(w), "{w}");
+        }
     }
 }

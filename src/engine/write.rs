@@ -134,7 +134,7 @@ impl Engine {
     }
 
     /// (id → (hash, origin)) of every live document.
-    fn existing(&self) -> Result<HashMap<String, (u64, String)>, Error> {
+    pub(super) fn existing(&self) -> Result<HashMap<String, (u64, String)>, Error> {
         let searcher = self.reader.searcher();
         let mut out = HashMap::new();
         for segment in searcher.segment_readers() {
@@ -234,6 +234,7 @@ impl Engine {
         if written >= batch {
             self.finish_writes()?;
         }
+        self.refresh_meaning(false)?;
         report.docs = self.num_docs();
         report.seconds = started.elapsed().as_secs_f64();
         Ok(report)
@@ -256,6 +257,7 @@ impl Engine {
             writer.delete_term(Term::from_field_text(self.fields.id, &letter.id));
             writer.add_document(self.tantivy_doc(letter, hash, ORIGIN_API))?;
             self.commit(writer)?;
+            self.meaning_write(&letter.id, Some((letter, hash)))?;
             Ok(!existed)
         })
     }
@@ -269,6 +271,7 @@ impl Engine {
             }
             writer.delete_term(Term::from_field_text(self.fields.id, id));
             self.commit(writer)?;
+            self.meaning_write(id, None)?;
             Ok(true)
         })
     }
@@ -353,7 +356,9 @@ impl Engine {
         self.with_writer(|writer| {
             writer.delete_all_documents()?;
             self.commit(writer)
-        })
+        })?;
+        self.clear_meaning();
+        Ok(())
     }
 }
 

@@ -20,7 +20,7 @@ use faer::sparse::linalg::matmul::sparse_dense_matmul;
 use faer::sparse::{SparseColMat, Triplet};
 use faer::{Accum, Mat, Par};
 
-pub use store::{read_space, write_space};
+pub use store::{read_checked, read_space, write_checked, write_space};
 
 /// A letter's terms with their (weighted) counts.
 pub type Bag = HashMap<String, f32>;

@@ -31,12 +31,20 @@ pub fn write_space(space: &Space, path: &Path) -> io::Result<()> {
             buf.extend_from_slice(&x.to_le_bytes());
         }
     }
-    let sum = xxh3_64(&buf);
-    buf.extend_from_slice(&sum.to_le_bytes());
-    let tmp = path.with_extension("tmp");
+    write_checked(path, buf)
+}
+
+/// Writes `body` and its xxh3 checksum to `path` atomically: to `<path>.tmp`, synced,
+/// renamed over `path`, and the folder synced.
+pub fn write_checked(path: &Path, mut body: Vec<u8>) -> io::Result<()> {
+    let sum = xxh3_64(&body);
+    body.extend_from_slice(&sum.to_le_bytes());
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = std::path::PathBuf::from(tmp);
     {
         let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(&buf)?;
+        file.write_all(&body)?;
         file.sync_all()?;
     }
     std::fs::rename(&tmp, path)?;
@@ -48,14 +56,19 @@ pub fn write_space(space: &Space, path: &Path) -> io::Result<()> {
     Ok(())
 }
 
+/// The body of a file written by `write_checked`; None when missing or damaged.
+pub fn read_checked(path: &Path) -> Option<Vec<u8>> {
+    let mut bytes = std::fs::read(path).ok()?;
+    let body_len = bytes.len().checked_sub(8)?;
+    let sum = u64::from_le_bytes(bytes[body_len..].try_into().ok()?);
+    bytes.truncate(body_len);
+    (xxh3_64(&bytes) == sum).then_some(bytes)
+}
+
 /// Reads a space written by `write_space`; None when the file is missing, damaged or of
 /// another format.
 pub fn read_space(path: &Path) -> Option<Space> {
-    let bytes = std::fs::read(path).ok()?;
-    let (body, sum) = bytes.split_at_checked(bytes.len().checked_sub(8)?)?;
-    if xxh3_64(body) != u64::from_le_bytes(sum.try_into().ok()?) {
-        return None;
-    }
+    let body = read_checked(path)?;
     let mut r = Reader(body.strip_prefix(MAGIC.as_slice())?);
     let dim = r.u32()? as usize;
     let trained_on = r.u64()? as usize;
@@ -112,12 +125,11 @@ mod tests {
     fn round_trips_and_refuses_damage() {
         let bags: Vec<Bag> = (0..40)
             .map(|i| {
-                let words = [["甲", "乙", "丙"], ["丁", "戊", "己"]][i % 2]
+                [["甲", "乙", "丙"], ["丁", "戊", "己"]][i % 2]
                     .iter()
                     .chain([["庚", "辛"], ["壬", "癸"]][i % 3 % 2].iter())
                     .map(|w| (w.to_string(), 1.0 + (i % 4) as f32))
-                    .collect();
-                words
+                    .collect()
             })
             .collect();
         let space = Space::train(&bags).unwrap();

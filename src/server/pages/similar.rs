@@ -43,7 +43,7 @@ pub(super) fn paste_section(text: &str, folded: bool) -> Markup {
 fn similar_layout(text: &str, extra: Markup) -> Markup {
     let content = html! {
         h1 { "查找相似答复" }
-        p.muted { "粘贴一份建议或提案，按其中最有区分度的词语查找内容相近的已有答复。" }
+        p.muted { "粘贴一份建议或提案，按共同的关键词和相近的主题查找已有答复，最相似的排在前面。" }
         (paste_form(text))
         (extra)
     };
@@ -111,18 +111,15 @@ fn year_of(date: Option<&str>) -> Option<&str> {
     y.chars().all(|c| c.is_ascii_digit()).then_some(y)
 }
 
-/// Hits grouped by year, newest first, undated last; within a year in similarity order.
-fn by_year(hits: &[SimilarHit]) -> Vec<(Option<&str>, Vec<&SimilarHit>)> {
-    let mut groups: Vec<(Option<&str>, Vec<&SimilarHit>)> = Vec::new();
-    for hit in hits {
-        let year = year_of(hit.date.as_deref());
-        match groups.iter_mut().find(|(y, _)| *y == year) {
-            Some((_, list)) => list.push(hit),
-            None => groups.push((year, vec![hit])),
-        }
-    }
-    groups.sort_by_key(|&(year, _)| (year.is_none(), std::cmp::Reverse(year)));
-    groups
+/// How close a letter is, in words a clerk reads: the semantic similarity (0–1) as a level
+/// and a percentage. Near-duplicates say so on their own line.
+fn closeness(similarity: f32) -> String {
+    let level = match similarity {
+        s if s >= 0.6 => "高",
+        s if s >= 0.35 => "中",
+        _ => "低",
+    };
+    format!("{level}（{:.0}%）", similarity * 100.0)
 }
 
 fn similar_results(r: &SimilarResponse) -> Markup {
@@ -142,25 +139,23 @@ fn similar_results(r: &SimilarResponse) -> Markup {
                         @for term in r.terms.iter().take(15) { span.tag { (term) } }
                     }
                 }
-                @for (year, hits) in by_year(&r.hits) {
-                    h3.year {
-                        @match year { Some(y) => { (y) " 年" } None => { "日期不详" } }
-                    }
-                    ol.hits { @for hit in hits { (similar_card(hit, true)) } }
-                }
+                // In similarity order (near-duplicates first), as the engine ranks them.
+                ol.hits { @for hit in &r.hits { (similar_card(hit, true)) } }
             }
         }
     }
 }
 
-/// One similar letter; `detailed` (for pasted text) adds the score and the shared words.
+/// One similar letter with its year, how close it is and why; `detailed` (for pasted
+/// text) also lists the shared words.
 pub(super) fn similar_card(hit: &SimilarHit, detailed: bool) -> Markup {
     let mut fields = vec![
         ("答复单位", hit.respondent.clone()),
+        ("年份", year_of(hit.date.as_deref()).map(str::to_string)),
         ("日期", hit.date.clone()),
     ];
-    if detailed {
-        fields.push(("相似度", Some(format!("{:.2}", hit.score))));
+    if hit.similarity > 0.0 {
+        fields.push(("相似度", Some(closeness(hit.similarity))));
     }
     html! {
         li.hit {
@@ -187,6 +182,12 @@ pub(super) fn similar_card(hit: &SimilarHit, detailed: bool) -> Markup {
                     @for term in &hit.shared_terms { span.tag { (term) } }
                 }
             }
+            @if !hit.topic_terms.is_empty() {
+                p.terms {
+                    span.muted { "主题相近：" }
+                    @for term in &hit.topic_terms { span.tag { (term) } }
+                }
+            }
             @if !hit.snippet.is_empty() {
                 p.snippet { (hit.snippet) }
             }
@@ -207,33 +208,25 @@ mod tests {
             date: date.map(str::to_string),
             proposal_no: None,
             score: 0.5,
+            similarity: 0.5,
             shared_terms: vec![],
+            topic_terms: vec!["供水".into()],
             near_duplicate: None,
             snippet: Highlighted::default(),
         }
     }
 
     #[test]
-    fn groups_by_year_newest_first_and_undated_last() {
-        let hits = [
-            hit("a", Some("2021-01-01")),
-            hit("b", None),
-            hit("c", Some("2024-05-01")),
-            hit("d", Some("2021-06-01")),
-            hit("e", Some("未知")),
-        ];
-        let groups: Vec<(Option<&str>, Vec<&str>)> = by_year(&hits)
-            .into_iter()
-            .map(|(y, hits)| (y, hits.iter().map(|h| h.id.as_str()).collect()))
-            .collect();
-        assert_eq!(
-            groups,
-            vec![
-                (Some("2024"), vec!["c"]),
-                (Some("2021"), vec!["a", "d"]),
-                (None, vec!["b", "e"]),
-            ]
+    fn closeness_is_a_level_and_a_percentage() {
+        assert_eq!(closeness(0.82), "高（82%）");
+        assert_eq!(closeness(0.4), "中（40%）");
+        assert_eq!(closeness(0.1), "低（10%）");
+        let card = similar_card(&hit("a", Some("2021-06-01")), true).into_string();
+        assert!(
+            card.contains("2021") && card.contains("中（50%）"),
+            "{card}"
         );
+        assert!(card.contains("主题相近") && card.contains("供水"), "{card}");
     }
 
     #[test]

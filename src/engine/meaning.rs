@@ -1,0 +1,405 @@
+//! Every letter's place in the archive's semantic space (`crate::semantic`): the space, one
+//! vector per letter, kept current as letters are written, and on disk beside the index.
+//!
+//! * A letter written through a sync or the API is folded into the existing space.
+//! * The space is retrained when the archive has grown by `RETRAIN_GROWTH` since it was
+//!   trained, when there is none yet, and on `index --rebuild`. Only a writing process
+//!   trains or saves (every sync brings the vectors in line with the index).
+//! * On disk: `semantic.space` (the space) and `semantic.vectors` (id, content hash and
+//!   vector of every letter), each replaced atomically after the index commit. After a
+//!   crash between the two, the next sync (every start of the server runs one) embeds the
+//!   letters whose vector is missing or stale (by content hash) and drops the vectors of
+//!   letters gone: the vectors follow the committed index, never the other way round.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::atomic::Ordering;
+
+use super::Engine;
+use crate::error::Error;
+use crate::ingest::Letter;
+use crate::semantic::{self, Bag, Space};
+use crate::text::normalize;
+
+const SPACE_FILE: &str = "semantic.space";
+const VECTORS_FILE: &str = "semantic.vectors";
+const VECTORS_MAGIC: &[u8; 8] = b"RSVEC01\n";
+/// Retrain when the archive has this many times the letters the space was trained on.
+const RETRAIN_GROWTH: f64 = 1.2;
+/// Fewest letters worth training a space on.
+const MIN_LETTERS: usize = 20;
+
+/// The space and the letters' vectors.
+pub(super) struct Meaning {
+    pub(super) space: Space,
+    /// Letter id → (content hash, row in `vectors`).
+    rows: HashMap<String, (u64, usize)>,
+    /// Row → id ("" for a freed row).
+    ids: Vec<String>,
+    /// `ids.len() × dim` unit vectors, row-major.
+    vectors: Vec<f32>,
+}
+
+impl Meaning {
+    fn new(space: Space) -> Self {
+        Meaning {
+            space,
+            rows: HashMap::new(),
+            ids: Vec::new(),
+            vectors: Vec::new(),
+        }
+    }
+
+    fn dim(&self) -> usize {
+        self.space.dim()
+    }
+
+    fn set(&mut self, id: &str, hash: u64, vector: Vec<f32>) {
+        let dim = self.dim();
+        let row = match self.rows.get(id) {
+            Some(&(_, row)) => row,
+            None => match self.ids.iter().position(String::is_empty) {
+                Some(free) => free,
+                None => {
+                    self.ids.push(String::new());
+                    self.vectors.resize(self.ids.len() * dim, 0.0);
+                    self.ids.len() - 1
+                }
+            },
+        };
+        self.ids[row] = id.to_string();
+        self.vectors[row * dim..(row + 1) * dim].copy_from_slice(&vector);
+        self.rows.insert(id.to_string(), (hash, row));
+    }
+
+    fn remove(&mut self, id: &str) {
+        if let Some((_, row)) = self.rows.remove(id) {
+            let dim = self.dim();
+            self.ids[row].clear();
+            self.vectors[row * dim..(row + 1) * dim].fill(0.0);
+        }
+    }
+
+    /// The vector of a letter.
+    pub(super) fn vector(&self, id: &str) -> Option<&[f32]> {
+        let &(_, row) = self.rows.get(id)?;
+        let dim = self.dim();
+        Some(&self.vectors[row * dim..(row + 1) * dim])
+    }
+
+    /// The `k` letters closest to `target` (cosine, best first), `exclude` left out.
+    pub(super) fn nearest(
+        &self,
+        target: &[f32],
+        k: usize,
+        exclude: Option<&str>,
+    ) -> Vec<(f32, &str)> {
+        let dim = self.dim();
+        let mut scored: Vec<(f32, usize)> = self
+            .vectors
+            .chunks_exact(dim)
+            .enumerate()
+            .filter(|(row, _)| {
+                !self.ids[*row].is_empty() && Some(self.ids[*row].as_str()) != exclude
+            })
+            .map(|(row, v)| (semantic::cosine(target, v), row))
+            .filter(|(s, _)| *s > 0.0)
+            .collect();
+        let k = k.min(scored.len());
+        if k == 0 {
+            return Vec::new();
+        }
+        scored.select_nth_unstable_by(k - 1, |a, b| b.0.total_cmp(&a.0));
+        scored.truncate(k);
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        scored
+            .into_iter()
+            .map(|(s, row)| (s, self.ids[row].as_str()))
+            .collect()
+    }
+
+    fn write_vectors(&self, path: &Path) -> std::io::Result<()> {
+        let dim = self.dim();
+        let mut buf = Vec::with_capacity(16 + self.rows.len() * (dim * 4 + 40));
+        buf.extend_from_slice(VECTORS_MAGIC);
+        buf.extend_from_slice(&(dim as u32).to_le_bytes());
+        buf.extend_from_slice(&(self.rows.len() as u32).to_le_bytes());
+        let mut rows: Vec<(&String, &(u64, usize))> = self.rows.iter().collect();
+        rows.sort();
+        for (id, &(hash, row)) in rows {
+            buf.extend_from_slice(&(id.len() as u16).to_le_bytes());
+            buf.extend_from_slice(id.as_bytes());
+            buf.extend_from_slice(&hash.to_le_bytes());
+            for x in &self.vectors[row * dim..(row + 1) * dim] {
+                buf.extend_from_slice(&x.to_le_bytes());
+            }
+        }
+        semantic::write_checked(path, buf)
+    }
+
+    /// Reads the vectors written for `space`; empty when missing, damaged or of another
+    /// dimension (the letters are then embedded again).
+    fn read_vectors(&mut self, path: &Path) {
+        if !path.exists() {
+            return;
+        }
+        let entries = semantic::read_checked(path).and_then(|b| parse_vectors(&b, self.dim()));
+        let Some(entries) = entries else {
+            tracing::warn!(path = %path.display(), "semantic vectors unreadable; re-embedding");
+            return;
+        };
+        for (id, hash, vector) in entries {
+            self.set(&id, hash, vector);
+        }
+    }
+}
+
+/// The entries of a vectors file's body (checksum already verified).
+fn parse_vectors(body: &[u8], dim: usize) -> Option<Vec<(String, u64, Vec<f32>)>> {
+    let mut rest = body.strip_prefix(VECTORS_MAGIC.as_slice())?;
+    let mut take = |n: usize| -> Option<&[u8]> {
+        let (head, tail) = rest.split_at_checked(n)?;
+        rest = tail;
+        Some(head)
+    };
+    if u32::from_le_bytes(take(4)?.try_into().ok()?) as usize != dim {
+        return None;
+    }
+    let count = u32::from_le_bytes(take(4)?.try_into().ok()?) as usize;
+    let mut out = Vec::with_capacity(count);
+    for _ in 0..count {
+        let len = u16::from_le_bytes(take(2)?.try_into().ok()?) as usize;
+        let id = std::str::from_utf8(take(len)?).ok()?.to_string();
+        let hash = u64::from_le_bytes(take(8)?.try_into().ok()?);
+        let vector = take(dim * 4)?
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes(c.try_into().expect("4 bytes")))
+            .collect();
+        out.push((id, hash, vector));
+    }
+    Some(out)
+}
+
+impl Engine {
+    /// A letter's terms for the semantic space: jieba words (precise mode) of two or more
+    /// chars that are not stopwords or numbers; the proposal's title counts twice.
+    pub fn semantic_bag(&self, title: &str, text: &str) -> Bag {
+        let mut bag = Bag::new();
+        for (part, weight) in [(title, 2.0), (text, 1.0)] {
+            let norm = normalize(part);
+            for t in self.analyzer.jieba.cut(&norm, false) {
+                let w = t.word.trim();
+                if w.chars().count() >= 2
+                    && w.chars().all(char::is_alphanumeric)
+                    && !w.chars().all(|c| c.is_ascii_digit())
+                    && !self.analyzer.vocab.stopwords.contains(w)
+                {
+                    *bag.entry(w.to_string()).or_default() += weight;
+                }
+            }
+        }
+        bag
+    }
+
+    fn letter_bag(&self, letter: &Letter) -> Bag {
+        let title = letter.proposal_title.as_deref().unwrap_or(&letter.title);
+        self.semantic_bag(title, &letter.text)
+    }
+
+    /// Runs `f` on the semantic index, when there is one.
+    pub(super) fn with_meaning<T>(&self, f: impl FnOnce(&Meaning) -> T) -> Option<T> {
+        let guard = self.meaning.read().unwrap_or_else(|p| p.into_inner());
+        guard.as_ref().map(f)
+    }
+
+    /// Loads the space and vectors saved beside the index (if any). Only writes bring them
+    /// in line with the index (`refresh_meaning`, run by every sync): a process that only
+    /// reads never trains or writes the files. Until then a letter without a vector is
+    /// embedded when it is the source of a request, and scores 0 as a hit.
+    pub(super) fn load_meaning(&self) {
+        if let Some(dir) = &self.dir
+            && let Some(space) = semantic::read_space(&dir.join(SPACE_FILE))
+        {
+            let mut meaning = Meaning::new(space);
+            meaning.read_vectors(&dir.join(VECTORS_FILE));
+            *self.meaning.write().unwrap_or_else(|p| p.into_inner()) = Some(meaning);
+        }
+    }
+
+    /// Brings the vectors in line with the committed index: embeds new and changed letters,
+    /// drops those gone, retrains the space when there is none or the archive has grown
+    /// enough (or `retrain`). Saves what changed.
+    pub(super) fn refresh_meaning(&self, retrain: bool) -> Result<(), Error> {
+        let existing = self.existing()?;
+        let mut guard = self.meaning.write().unwrap_or_else(|p| p.into_inner());
+        let searcher = self.reader.searcher();
+        if retrain || self.due_for_training(guard.as_ref(), existing.len()) {
+            self.meaning_attempt.store(existing.len(), Ordering::SeqCst);
+            let started = std::time::Instant::now();
+            let mut ids = Vec::with_capacity(existing.len());
+            let mut bags = Vec::with_capacity(existing.len());
+            for (id, (hash, _)) in &existing {
+                if let Some(address) = self.address_of(&searcher, id)? {
+                    let letter = self.letter_at(&searcher, address)?;
+                    bags.push(self.letter_bag(&letter));
+                    ids.push((id.clone(), *hash));
+                }
+            }
+            match Space::train(&bags) {
+                Some(space) => {
+                    let mut meaning = Meaning::new(space);
+                    for ((id, hash), bag) in ids.iter().zip(&bags) {
+                        let v = meaning.space.embed(bag);
+                        meaning.set(id, *hash, v);
+                    }
+                    tracing::info!(
+                        letters = bags.len(),
+                        terms = meaning.space.term_count(),
+                        seconds = started.elapsed().as_secs_f64(),
+                        "semantic space trained"
+                    );
+                    *guard = Some(meaning);
+                    self.save_meaning(guard.as_ref(), true);
+                }
+                None => {
+                    // Too few letters for a space: similar letters are lexical only.
+                    *guard = None;
+                }
+            }
+            return Ok(());
+        }
+        let Some(meaning) = guard.as_mut() else {
+            return Ok(());
+        };
+        let mut changed = false;
+        let gone: Vec<String> = meaning
+            .rows
+            .keys()
+            .filter(|id| !existing.contains_key(*id))
+            .cloned()
+            .collect();
+        for id in gone {
+            meaning.remove(&id);
+            changed = true;
+        }
+        for (id, (hash, _)) in &existing {
+            if meaning.rows.get(id).is_some_and(|(h, _)| h == hash) {
+                continue;
+            }
+            if let Some(address) = self.address_of(&searcher, id)? {
+                let letter = self.letter_at(&searcher, address)?;
+                let v = meaning.space.embed(&self.letter_bag(&letter));
+                meaning.set(id, *hash, v);
+                changed = true;
+            }
+        }
+        if changed {
+            self.save_meaning(Some(meaning), false);
+        }
+        Ok(())
+    }
+
+    /// Whether the archive (of `letters`) should get a new space: none yet, or grown by
+    /// `RETRAIN_GROWTH` since the last training (or failed attempt).
+    fn due_for_training(&self, meaning: Option<&Meaning>, letters: usize) -> bool {
+        let last = meaning
+            .map_or(0, |m| m.space.trained_on)
+            .max(self.meaning_attempt.load(Ordering::SeqCst));
+        letters >= MIN_LETTERS && letters as f64 >= RETRAIN_GROWTH * last as f64
+    }
+
+    /// Folds one written letter into the space (or drops it, for a delete) and saves; with
+    /// no space yet, or an archive grown enough, trains one instead.
+    pub(super) fn meaning_write(
+        &self,
+        id: &str,
+        written: Option<(&Letter, u64)>,
+    ) -> Result<(), Error> {
+        let mut guard = self.meaning.write().unwrap_or_else(|p| p.into_inner());
+        let letters = self.reader.searcher().num_docs() as usize;
+        if self.due_for_training(guard.as_ref(), letters) {
+            drop(guard);
+            return self.refresh_meaning(false);
+        }
+        let Some(meaning) = guard.as_mut() else {
+            return Ok(());
+        };
+        match written {
+            Some((letter, hash)) => {
+                let v = meaning.space.embed(&self.letter_bag(letter));
+                meaning.set(id, hash, v);
+            }
+            None => meaning.remove(id),
+        }
+        self.save_meaning(Some(meaning), false);
+        Ok(())
+    }
+
+    /// Forgets the space (for `index --rebuild`), on disk too.
+    pub(super) fn clear_meaning(&self) {
+        *self.meaning.write().unwrap_or_else(|p| p.into_inner()) = None;
+        self.meaning_attempt.store(0, Ordering::SeqCst);
+        if let Some(dir) = &self.dir {
+            let _ = std::fs::remove_file(dir.join(SPACE_FILE));
+            let _ = std::fs::remove_file(dir.join(VECTORS_FILE));
+        }
+    }
+
+    /// Writes the vectors (and the space when `with_space`) beside the index. A failed
+    /// write is logged, not fatal: the next open re-embeds what is missing.
+    fn save_meaning(&self, meaning: Option<&Meaning>, with_space: bool) {
+        let (Some(dir), Some(meaning)) = (&self.dir, meaning) else {
+            return;
+        };
+        if with_space && let Err(e) = semantic::write_space(&meaning.space, &dir.join(SPACE_FILE)) {
+            tracing::warn!(error = %e, "could not save the semantic space");
+        }
+        if let Err(e) = meaning.write_vectors(&dir.join(VECTORS_FILE)) {
+            tracing::warn!(error = %e, "could not save the semantic vectors");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vectors_round_trip_and_damage_reads_as_none() {
+        let bags: Vec<Bag> = (0..30)
+            .map(|i| {
+                [["水", "管网", "村民"], ["学校", "食堂", "学生"]][i % 2]
+                    .iter()
+                    .map(|w| (w.to_string(), 1.0 + (i % 3) as f32))
+                    .collect()
+            })
+            .collect();
+        let space = Space::train(&bags).unwrap();
+        let mut m = Meaning::new(space.clone());
+        m.set("a", 1, space.embed(&bags[0]));
+        m.set("b", 2, space.embed(&bags[1]));
+        m.set("c", 3, space.embed(&bags[2]));
+        m.remove("b");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(VECTORS_FILE);
+        m.write_vectors(&path).unwrap();
+        let mut back = Meaning::new(space.clone());
+        back.read_vectors(&path);
+        assert_eq!(back.rows.len(), 2);
+        assert_eq!(back.vector("a"), m.vector("a"));
+        assert_eq!(back.vector("b"), None);
+        // The nearest letter to a's vector is c (same topic), then nothing else.
+        let near = back.nearest(m.vector("a").unwrap(), 5, Some("a"));
+        assert_eq!(
+            near.iter().map(|(_, id)| *id).collect::<Vec<_>>(),
+            vec!["c"]
+        );
+        let mut bytes = std::fs::read(&path).unwrap();
+        let last = bytes.len() - 9;
+        bytes[last] ^= 1;
+        std::fs::write(&path, &bytes).unwrap();
+        let mut damaged = Meaning::new(space.clone());
+        damaged.read_vectors(&path);
+        assert!(damaged.rows.is_empty());
+    }
+}
