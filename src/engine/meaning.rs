@@ -38,6 +38,8 @@ pub(super) struct Meaning {
     ids: Vec<String>,
     /// `ids.len() × dim` unit vectors, row-major.
     vectors: Vec<f32>,
+    /// Rows freed by deletes, reused first.
+    free: Vec<usize>,
 }
 
 impl Meaning {
@@ -47,6 +49,7 @@ impl Meaning {
             rows: HashMap::new(),
             ids: Vec::new(),
             vectors: Vec::new(),
+            free: Vec::new(),
         }
     }
 
@@ -58,7 +61,7 @@ impl Meaning {
         let dim = self.dim();
         let row = match self.rows.get(id) {
             Some(&(_, row)) => row,
-            None => match self.ids.iter().position(String::is_empty) {
+            None => match self.free.pop() {
                 Some(free) => free,
                 None => {
                     self.ids.push(String::new());
@@ -77,6 +80,7 @@ impl Meaning {
             let dim = self.dim();
             self.ids[row].clear();
             self.vectors[row * dim..(row + 1) * dim].fill(0.0);
+            self.free.push(row);
         }
     }
 
@@ -236,13 +240,40 @@ impl Engine {
         if retrain || self.due_for_training(guard.as_ref(), existing.len()) {
             self.meaning_attempt.store(existing.len(), Ordering::SeqCst);
             let started = std::time::Instant::now();
+            // Letters are read and cut into words on every core: this is most of the time.
+            let all: Vec<(&String, u64)> = existing.iter().map(|(id, (h, _))| (id, *h)).collect();
+            let threads = std::thread::available_parallelism()
+                .map_or(1, |t| t.get())
+                .clamp(1, 4);
+            let parts: Vec<Result<Vec<((String, u64), Bag)>, Error>> =
+                std::thread::scope(|scope| {
+                    let handles: Vec<_> = all
+                        .chunks(all.len().div_ceil(threads).max(1))
+                        .map(|chunk| {
+                            let searcher = &searcher;
+                            scope.spawn(move || {
+                                let mut out = Vec::with_capacity(chunk.len());
+                                for &(id, hash) in chunk {
+                                    if let Some(address) = self.address_of(searcher, id)? {
+                                        let letter = self.letter_at(searcher, address)?;
+                                        out.push(((id.clone(), hash), self.letter_bag(&letter)));
+                                    }
+                                }
+                                Ok(out)
+                            })
+                        })
+                        .collect();
+                    handles
+                        .into_iter()
+                        .map(|h| h.join().expect("semantic bag thread panicked"))
+                        .collect()
+                });
             let mut ids = Vec::with_capacity(existing.len());
             let mut bags = Vec::with_capacity(existing.len());
-            for (id, (hash, _)) in &existing {
-                if let Some(address) = self.address_of(&searcher, id)? {
-                    let letter = self.letter_at(&searcher, address)?;
-                    bags.push(self.letter_bag(&letter));
-                    ids.push((id.clone(), *hash));
+            for part in parts {
+                for (id, bag) in part? {
+                    ids.push(id);
+                    bags.push(bag);
                 }
             }
             match Space::train(&bags) {
@@ -262,7 +293,11 @@ impl Engine {
                     self.save_meaning(guard.as_ref(), true);
                 }
                 None => {
-                    // Too few letters for a space: similar letters are lexical only.
+                    // Too few letters or words for a space: similar letters are lexical only.
+                    tracing::info!(
+                        letters = bags.len(),
+                        "no semantic space: too few letters or words"
+                    );
                     *guard = None;
                 }
             }
@@ -297,6 +332,12 @@ impl Engine {
             self.save_meaning(Some(meaning), false);
         }
         Ok(())
+    }
+
+    /// Trains the semantic space anew on every letter of the index and saves it (what a
+    /// rebuild does; also for measuring).
+    pub fn retrain_semantic_space(&self) -> Result<(), Error> {
+        self.refresh_meaning(true)
     }
 
     /// Whether the archive (of `letters`) should get a new space: none yet, or grown by

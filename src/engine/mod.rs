@@ -216,15 +216,26 @@ impl Engine {
         searcher: &tantivy::Searcher,
         id: &str,
     ) -> Result<Option<tantivy::DocAddress>, Error> {
-        let query = tantivy::query::TermQuery::new(
-            Term::from_field_text(self.fields.id, id),
-            IndexRecordOption::Basic,
-        );
-        let top = searcher.search(
-            &query,
-            &tantivy::collector::TopDocs::with_limit(1).order_by_score(),
-        )?;
-        Ok(top.first().map(|&(_, address)| address))
+        // Straight to the id's postings in each segment: no query, scorer or collector (a
+        // similar-letters request looks up dozens of ids).
+        use tantivy::DocSet;
+        let term = Term::from_field_text(self.fields.id, id);
+        for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+            let Some(mut postings) = segment
+                .inverted_index(self.fields.id)?
+                .read_postings(&term, IndexRecordOption::Basic)?
+            else {
+                continue;
+            };
+            let mut doc = postings.doc();
+            while doc != tantivy::TERMINATED {
+                if !segment.is_deleted(doc) {
+                    return Ok(Some(tantivy::DocAddress::new(ord as u32, doc)));
+                }
+                doc = postings.advance();
+            }
+        }
+        Ok(None)
     }
 
     /// Reads the stored letter of a document.
