@@ -21,6 +21,9 @@ use crate::ingest::Letter;
 use crate::semantic::{self, Bag, Space};
 use crate::text::normalize;
 
+/// A letter's (id, content hash) and its words, read for training.
+type Embedded = ((String, u64), Bag);
+
 const SPACE_FILE: &str = "semantic.space";
 const VECTORS_FILE: &str = "semantic.vectors";
 const VECTORS_MAGIC: &[u8; 8] = b"RSVEC01\n";
@@ -245,7 +248,7 @@ impl Engine {
             let threads = std::thread::available_parallelism()
                 .map_or(1, |t| t.get())
                 .clamp(1, 4);
-            let parts: Vec<Result<Vec<((String, u64), Bag)>, Error>> =
+            let parts: Vec<Result<Vec<Embedded>, Error>> =
                 std::thread::scope(|scope| {
                     let handles: Vec<_> = all
                         .chunks(all.len().div_ceil(threads).max(1))
