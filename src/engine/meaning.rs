@@ -248,29 +248,28 @@ impl Engine {
             let threads = std::thread::available_parallelism()
                 .map_or(1, |t| t.get())
                 .clamp(1, 4);
-            let parts: Vec<Result<Vec<Embedded>, Error>> =
-                std::thread::scope(|scope| {
-                    let handles: Vec<_> = all
-                        .chunks(all.len().div_ceil(threads).max(1))
-                        .map(|chunk| {
-                            let searcher = &searcher;
-                            scope.spawn(move || {
-                                let mut out = Vec::with_capacity(chunk.len());
-                                for &(id, hash) in chunk {
-                                    if let Some(address) = self.address_of(searcher, id)? {
-                                        let letter = self.letter_at(searcher, address)?;
-                                        out.push(((id.clone(), hash), self.letter_bag(&letter)));
-                                    }
+            let parts: Vec<Result<Vec<Embedded>, Error>> = std::thread::scope(|scope| {
+                let handles: Vec<_> = all
+                    .chunks(all.len().div_ceil(threads).max(1))
+                    .map(|chunk| {
+                        let searcher = &searcher;
+                        scope.spawn(move || {
+                            let mut out = Vec::with_capacity(chunk.len());
+                            for &(id, hash) in chunk {
+                                if let Some(address) = self.address_of(searcher, id)? {
+                                    let letter = self.letter_at(searcher, address)?;
+                                    out.push(((id.clone(), hash), self.letter_bag(&letter)));
                                 }
-                                Ok(out)
-                            })
+                            }
+                            Ok(out)
                         })
-                        .collect();
-                    handles
-                        .into_iter()
-                        .map(|h| h.join().expect("semantic bag thread panicked"))
-                        .collect()
-                });
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().expect("semantic bag thread panicked"))
+                    .collect()
+            });
             let mut ids = Vec::with_capacity(existing.len());
             let mut bags = Vec::with_capacity(existing.len());
             for part in parts {
