@@ -27,6 +27,8 @@ const FUSED_CANDIDATES: usize = 20;
 const FUSION_K: f32 = 60.0;
 /// Concepts named per hit as the reason for "similar topic".
 const TOPIC_TERMS: usize = 4;
+/// Chars of a hit's text searched for those concepts.
+const TOPIC_OPENING: usize = 600;
 /// Words kept from the source text.
 const MAX_QUERY_TERMS: usize = 30;
 /// Longest pasted text considered, in chars (the rest adds little and costs time).
@@ -301,9 +303,12 @@ impl Engine {
                 Some(t) => self
                     .with_meaning(|m| {
                         let v = m.vector(&letter.id).map(|v| semantic::cosine(t, v));
+                        // The title and the opening, where a letter states its problem:
+                        // cutting the whole letter into words cost more than the search.
+                        let opening: String = letter.text.chars().take(TOPIC_OPENING).collect();
                         let bag = self.semantic_bag(
                             letter.proposal_title.as_deref().unwrap_or(&letter.title),
-                            &letter.text,
+                            &opening,
                         );
                         let topic: Vec<String> = m
                             .space
