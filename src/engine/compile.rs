@@ -122,19 +122,7 @@ impl Engine {
 
     /// Matches documents containing any alternative in any of the clause's fields.
     pub(super) fn matcher(&self, clause: &Clause) -> Box<dyn Query> {
-        let mut any: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for alt in &clause.alternatives {
-            let s = compact(alt);
-            for &(field, boost) in &clause.fields {
-                if let Some(q) = substring_query(field, &s) {
-                    any.push((Occur::Should, Box::new(BoostQuery::new(q, boost))));
-                }
-            }
-        }
-        if any.is_empty() {
-            return Box::new(EmptyQuery);
-        }
-        Box::new(BooleanQuery::new(any))
+        any_substring(&clause.alternatives, &clause.fields)
     }
 
     /// Documents holding every part of a compound word, scoring `PARTIAL`, plus `NEAR` when
@@ -142,14 +130,12 @@ impl Engine {
     fn parts_matcher(&self, clause: &Clause) -> Box<dyn Query> {
         let mut all: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for part in &clause.parts {
-            let any = Clause {
-                alternatives: part.clone(),
-                parts: Vec::new(),
-                ..clause.clone()
-            };
             all.push((
                 Occur::Must,
-                Box::new(ConstScoreQuery::new(self.matcher(&any), 0.0)),
+                Box::new(ConstScoreQuery::new(
+                    any_substring(part, &clause.fields),
+                    0.0,
+                )),
             ));
         }
         // Near: the parts as written, in order, with a few chars of slack in all.
@@ -198,6 +184,24 @@ impl Engine {
         }
         Box::new(BooleanQuery::new(any))
     }
+}
+
+/// Matches documents containing any of `alternatives` in any of `fields` (n-gram fields,
+/// with boosts).
+fn any_substring(alternatives: &[String], fields: &[(Field, Score)]) -> Box<dyn Query> {
+    let mut any: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    for alt in alternatives {
+        let s = compact(alt);
+        for &(field, boost) in fields {
+            if let Some(q) = substring_query(field, &s) {
+                any.push((Occur::Should, Box::new(BoostQuery::new(q, boost))));
+            }
+        }
+    }
+    if any.is_empty() {
+        return Box::new(EmptyQuery);
+    }
+    Box::new(BooleanQuery::new(any))
 }
 
 /// The n-gram query for "field contains `s`" (`s` compacted): one char → any bigram starting

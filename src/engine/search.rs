@@ -128,7 +128,9 @@ impl Engine {
                 snippet,
             });
         }
-        let mut notes = plan.notes.clone();
+        let expanded_query = plan.describe();
+        let expanded = plan.is_expanded();
+        let mut notes = plan.notes;
         // Ranked by relevance, the first hit holds the most words: when it lacks some, no
         // letter holds them all.
         if req.offset == 0
@@ -144,9 +146,9 @@ impl Engine {
             .collect();
         Ok(SearchResponse {
             query: req.q.clone(),
-            expanded_query: plan.describe(),
-            words: plan.tiered.len(),
-            expanded: plan.is_expanded(),
+            expanded_query,
+            words: words.len(),
+            expanded,
             total,
             offset: req.offset,
             limit,

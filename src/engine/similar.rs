@@ -115,12 +115,11 @@ impl Engine {
             .collect::<Vec<_>>()
             .join(" ");
         let id = letter.id.as_str();
-        let target = self
-            .with_meaning(|m| m.vector(id).map(<[f32]>::to_vec))
-            .flatten()
-            .or_else(|| {
-                self.with_meaning(|m| m.space.embed(&self.semantic_bag(title, &letter.text)))
-            });
+        // Its stored vector, or (after a crash lost it) its text folded in.
+        let target = self.with_meaning(|m| match m.vector(id) {
+            Some(v) => v.to_vec(),
+            None => m.space.embed(&self.semantic_bag(title, &letter.text)),
+        });
         let mut response = self.similar(title, &letter.text, Some(id), &letterhead, target, req)?;
         response.id = Some(id.to_string());
         Ok(response)
@@ -270,9 +269,9 @@ impl Engine {
         let mut seen = std::collections::HashSet::new();
         let dup_hits = duplicates
             .into_iter()
-            .map(|(_, a, l, d)| (None, a, Some(l), Some(d)));
-        let mlt_hits = fused.into_iter().map(|(_, a)| (None, a, None, None));
-        for (score, address, letter, duplicate) in dup_hits.chain(mlt_hits) {
+            .map(|(_, a, l, d)| (a, Some(l), Some(d)));
+        let fused_hits = fused.into_iter().map(|(_, a)| (a, None, None));
+        for (address, letter, duplicate) in dup_hits.chain(fused_hits) {
             if hits.len() >= limit || !seen.insert(address) {
                 continue;
             }
@@ -295,10 +294,7 @@ impl Engine {
                 _ => shared.iter().map(String::as_str).collect(),
             };
             let needles = highlight::needles(marked);
-            let score: Option<Score> = score;
-            let score = score
-                .or_else(|| mlt_scores.get(&address).copied())
-                .unwrap_or(0.0);
+            let score = mlt_scores.get(&address).copied().unwrap_or(0.0);
             let (similarity, topic_terms) = match &target {
                 Some(t) => self
                     .with_meaning(|m| {
