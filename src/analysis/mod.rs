@@ -97,6 +97,15 @@ impl Analyzer {
         words
     }
 
+    /// Whether a word can say what a letter is about: two or more chars, letters and digits
+    /// only, not only digits, not a stopword. (Both similarity measures keep only these.)
+    pub fn is_content_word(&self, word: &str) -> bool {
+        word.chars().count() >= 2
+            && word.chars().all(char::is_alphanumeric)
+            && !word.chars().all(|c| c.is_ascii_digit())
+            && !self.vocab.stopwords.contains(word)
+    }
+
     /// Registers both tokenizers on an index.
     pub fn register(self: &Arc<Self>, index: &tantivy::Index) {
         let manager = index.tokenizers();

@@ -196,11 +196,7 @@ impl Engine {
             let norm = normalize(part);
             for t in self.analyzer.jieba.cut(&norm, false) {
                 let w = t.word.trim();
-                if w.chars().count() >= 2
-                    && w.chars().all(char::is_alphanumeric)
-                    && !w.chars().all(|c| c.is_ascii_digit())
-                    && !self.analyzer.vocab.stopwords.contains(w)
-                {
+                if self.analyzer.is_content_word(w) {
                     *bag.entry(w.to_string()).or_default() += weight;
                 }
             }

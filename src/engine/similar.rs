@@ -363,11 +363,8 @@ impl Engine {
         for (text, weight) in [(title.as_str(), 2.0), (body, 1.0)] {
             for t in jieba.cut_for_search(text, false) {
                 let w = t.word.trim();
-                if w.chars().count() >= 2
-                    && w.chars().all(char::is_alphanumeric)
-                    && !w.chars().all(|c| c.is_ascii_digit())
+                if self.analyzer.is_content_word(w)
                     && !is_position_fragment(w)
-                    && !self.analyzer.vocab.stopwords.contains(w)
                     && !excluded.contains(w)
                 {
                     *tf.entry(w.to_string()).or_default() += weight;
