@@ -26,7 +26,6 @@ type Embedded = ((String, u64), Bag);
 
 const SPACE_FILE: &str = "semantic.space";
 const VECTORS_FILE: &str = "semantic.vectors";
-const VECTORS_MAGIC: &[u8; 8] = b"RSVEC01\n";
 /// Retrain when the archive has this many times the letters the space was trained on.
 const RETRAIN_GROWTH: f64 = 1.2;
 /// Fewest letters worth training a space on.
@@ -127,21 +126,15 @@ impl Meaning {
 
     fn write_vectors(&self, path: &Path) -> std::io::Result<()> {
         let dim = self.dim();
-        let mut buf = Vec::with_capacity(16 + self.rows.len() * (dim * 4 + 40));
-        buf.extend_from_slice(VECTORS_MAGIC);
-        buf.extend_from_slice(&(dim as u32).to_le_bytes());
-        buf.extend_from_slice(&(self.rows.len() as u32).to_le_bytes());
-        let mut rows: Vec<(&String, &(u64, usize))> = self.rows.iter().collect();
-        rows.sort();
-        for (id, &(hash, row)) in rows {
-            buf.extend_from_slice(&(id.len() as u16).to_le_bytes());
-            buf.extend_from_slice(id.as_bytes());
-            buf.extend_from_slice(&hash.to_le_bytes());
-            for x in &self.vectors[row * dim..(row + 1) * dim] {
-                buf.extend_from_slice(&x.to_le_bytes());
-            }
-        }
-        semantic::write_checked(path, buf)
+        let mut entries: Vec<(&str, u64, &[f32])> = self
+            .rows
+            .iter()
+            .map(|(id, &(hash, row))| {
+                (id.as_str(), hash, &self.vectors[row * dim..(row + 1) * dim])
+            })
+            .collect();
+        entries.sort_by(|a, b| a.0.cmp(b.0));
+        semantic::write_vectors(path, dim, &entries)
     }
 
     /// Reads the vectors written for `space`; empty when missing, damaged or of another
@@ -150,8 +143,7 @@ impl Meaning {
         if !path.exists() {
             return;
         }
-        let entries = semantic::read_checked(path).and_then(|b| parse_vectors(&b, self.dim()));
-        let Some(entries) = entries else {
+        let Some(entries) = semantic::read_vectors(path, self.dim()) else {
             tracing::warn!(path = %path.display(), "semantic vectors unreadable; re-embedding");
             return;
         };
@@ -159,32 +151,6 @@ impl Meaning {
             self.set(&id, hash, vector);
         }
     }
-}
-
-/// The entries of a vectors file's body (checksum already verified).
-fn parse_vectors(body: &[u8], dim: usize) -> Option<Vec<(String, u64, Vec<f32>)>> {
-    let mut rest = body.strip_prefix(VECTORS_MAGIC.as_slice())?;
-    let mut take = |n: usize| -> Option<&[u8]> {
-        let (head, tail) = rest.split_at_checked(n)?;
-        rest = tail;
-        Some(head)
-    };
-    if u32::from_le_bytes(take(4)?.try_into().ok()?) as usize != dim {
-        return None;
-    }
-    let count = u32::from_le_bytes(take(4)?.try_into().ok()?) as usize;
-    let mut out = Vec::with_capacity(count);
-    for _ in 0..count {
-        let len = u16::from_le_bytes(take(2)?.try_into().ok()?) as usize;
-        let id = std::str::from_utf8(take(len)?).ok()?.to_string();
-        let hash = u64::from_le_bytes(take(8)?.try_into().ok()?);
-        let vector = take(dim * 4)?
-            .chunks_exact(4)
-            .map(|c| f32::from_le_bytes(c.try_into().expect("4 bytes")))
-            .collect();
-        out.push((id, hash, vector));
-    }
-    Some(out)
 }
 
 impl Engine {

@@ -18,7 +18,7 @@ use std::collections::HashMap;
 
 use faer::Mat;
 
-pub use store::{read_checked, read_space, write_checked, write_space};
+pub use store::{read_space, read_vectors, write_space, write_vectors};
 
 /// A letter's terms with their (weighted) counts.
 pub type Bag = HashMap<String, f32>;

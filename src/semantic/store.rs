@@ -1,6 +1,7 @@
-//! The space on disk: one file, written to a temporary name, synced and renamed, so a crash
-//! leaves either the old file or the new one. A trailing xxh3 checksum makes a damaged file
-//! read as "no space" (the caller retrains) instead of as wrong numbers.
+//! The space and the letters' vectors on disk: one file each, written to a temporary name,
+//! synced and renamed, so a crash leaves either the old file or the new one. A trailing xxh3
+//! checksum makes a damaged file read as missing (the caller retrains or re-embeds) instead
+//! of as wrong numbers.
 
 use std::collections::HashMap;
 use std::io::{self, Write};
@@ -11,6 +12,52 @@ use xxhash_rust::xxh3::xxh3_64;
 use super::Space;
 
 const MAGIC: &[u8; 8] = b"RSLSA01\n";
+const VECTORS_MAGIC: &[u8; 8] = b"RSVEC01\n";
+
+/// Writes letters' vectors (id, content hash, `dim` values each) to `path` atomically.
+pub fn write_vectors<'a>(
+    path: &Path,
+    dim: usize,
+    entries: &[(&'a str, u64, &'a [f32])],
+) -> io::Result<()> {
+    let mut buf = Vec::with_capacity(16 + entries.len() * (dim * 4 + 40));
+    buf.extend_from_slice(VECTORS_MAGIC);
+    buf.extend_from_slice(&(dim as u32).to_le_bytes());
+    buf.extend_from_slice(&(entries.len() as u32).to_le_bytes());
+    for (id, hash, vector) in entries {
+        put_str(&mut buf, id);
+        buf.extend_from_slice(&hash.to_le_bytes());
+        for x in *vector {
+            buf.extend_from_slice(&x.to_le_bytes());
+        }
+    }
+    write_checked(path, buf)
+}
+
+/// The vectors written by `write_vectors` with dimension `dim`; None when the file is
+/// missing, damaged or of another dimension.
+pub fn read_vectors(path: &Path, dim: usize) -> Option<Vec<(String, u64, Vec<f32>)>> {
+    let body = read_checked(path)?;
+    let mut r = Reader(body.strip_prefix(VECTORS_MAGIC.as_slice())?);
+    if r.u32()? as usize != dim {
+        return None;
+    }
+    let count = r.u32()? as usize;
+    let mut out = Vec::with_capacity(count);
+    for _ in 0..count {
+        let id = r.str()?;
+        let hash = r.u64()?;
+        let vector = (0..dim).map(|_| r.f32()).collect::<Option<Vec<f32>>>()?;
+        out.push((id, hash, vector));
+    }
+    r.0.is_empty().then_some(out)
+}
+
+/// A string as its byte length (u16) and bytes.
+fn put_str(buf: &mut Vec<u8>, s: &str) {
+    buf.extend_from_slice(&(s.len() as u16).to_le_bytes());
+    buf.extend_from_slice(s.as_bytes());
+}
 
 /// Writes the space to `path` atomically.
 pub fn write_space(space: &Space, path: &Path) -> io::Result<()> {
@@ -24,8 +71,7 @@ pub fn write_space(space: &Space, path: &Path) -> io::Result<()> {
         names[t as usize] = term;
     }
     for (t, name) in names.iter().enumerate() {
-        buf.extend_from_slice(&(name.len() as u16).to_le_bytes());
-        buf.extend_from_slice(name.as_bytes());
+        put_str(&mut buf, name);
         buf.extend_from_slice(&space.idf[t].to_le_bytes());
         for x in &space.basis[t * space.dim..(t + 1) * space.dim] {
             buf.extend_from_slice(&x.to_le_bytes());
@@ -36,7 +82,7 @@ pub fn write_space(space: &Space, path: &Path) -> io::Result<()> {
 
 /// Writes `body` and its xxh3 checksum to `path` atomically: to `<path>.tmp`, synced,
 /// renamed over `path`, and the folder synced.
-pub fn write_checked(path: &Path, mut body: Vec<u8>) -> io::Result<()> {
+fn write_checked(path: &Path, mut body: Vec<u8>) -> io::Result<()> {
     let sum = xxh3_64(&body);
     body.extend_from_slice(&sum.to_le_bytes());
     let mut tmp = path.as_os_str().to_owned();
@@ -57,7 +103,7 @@ pub fn write_checked(path: &Path, mut body: Vec<u8>) -> io::Result<()> {
 }
 
 /// The body of a file written by `write_checked`; None when missing or damaged.
-pub fn read_checked(path: &Path) -> Option<Vec<u8>> {
+fn read_checked(path: &Path) -> Option<Vec<u8>> {
     let mut bytes = std::fs::read(path).ok()?;
     let body_len = bytes.len().checked_sub(8)?;
     let sum = u64::from_le_bytes(bytes[body_len..].try_into().ok()?);
@@ -77,8 +123,7 @@ pub fn read_space(path: &Path) -> Option<Space> {
     let mut idf = Vec::with_capacity(count);
     let mut basis = Vec::with_capacity(count * dim);
     for t in 0..count {
-        let len = r.u16()? as usize;
-        let name = std::str::from_utf8(r.take(len)?).ok()?.to_string();
+        let name = r.str()?;
         terms.insert(name, t as u32);
         idf.push(r.f32()?);
         for _ in 0..dim {
@@ -102,8 +147,9 @@ impl<'a> Reader<'a> {
         self.0 = rest;
         Some(head)
     }
-    fn u16(&mut self) -> Option<u16> {
-        Some(u16::from_le_bytes(self.take(2)?.try_into().ok()?))
+    fn str(&mut self) -> Option<String> {
+        let len = u16::from_le_bytes(self.take(2)?.try_into().ok()?) as usize;
+        Some(std::str::from_utf8(self.take(len)?).ok()?.to_string())
     }
     fn u32(&mut self) -> Option<u32> {
         Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
