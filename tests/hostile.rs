@@ -1119,7 +1119,9 @@ async fn load_is_shed_with_503_and_retry_after() {
             .repeat(4);
     let body = json!({"text": text, "limit": 50}).to_string();
     let mut flood = tokio::task::JoinSet::new();
-    for _ in 0..48 {
+    // Enough requests that one slot cannot serve them all within the second a request
+    // waits, however fast a similar request has become.
+    for _ in 0..192 {
         let app = app.clone();
         let body = body.clone();
         flood.spawn(async move {
