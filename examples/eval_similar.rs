@@ -33,7 +33,7 @@ use reply_search::engine::Engine;
 use reply_search::engine::dedup;
 use reply_search::engine::{SimilarHit, SimilarRequest};
 use reply_search::ingest::{Letter, scan_corpus};
-use reply_search::semantic::{Bag, Space};
+use reply_search::semantic::{Archive, Bag, Space};
 use reply_search::text::compact;
 use rng::Rng;
 
@@ -402,16 +402,25 @@ fn run(args: &Args) -> Result<()> {
     let t = Instant::now();
     let word_bags: Vec<Bag> = letters
         .iter()
-        .map(|l| engine.semantic_bag(l.proposal_title.as_deref().unwrap_or(&l.title), &l.text))
+        .map(|l| {
+            let titles: Vec<&str> = std::iter::once(l.title.as_str())
+                .chain(l.proposal_title.as_deref())
+                .collect();
+            engine.semantic_bag(&titles, &l.text)
+        })
         .collect();
     let bag_secs = t.elapsed().as_secs_f64();
     let t = Instant::now();
-    let word_space = Space::train(&word_bags).ok_or_else(|| anyhow!("no word space"))?;
+    let word_space = Space::train(Archive::from(&word_bags[..]))
+        .ok_or_else(|| anyhow!("no word space"))?
+        .space;
     let word_vecs: Vec<Vec<f32>> = word_bags.iter().map(|b| word_space.embed(b)).collect();
     let word_train = t.elapsed().as_secs_f64();
     let t = Instant::now();
     let bigram_bags: Vec<Bag> = letters.iter().map(bigram_bag).collect();
-    let bigram_space = Space::train(&bigram_bags).ok_or_else(|| anyhow!("no bigram space"))?;
+    let bigram_space = Space::train(Archive::from(&bigram_bags[..]))
+        .ok_or_else(|| anyhow!("no bigram space"))?
+        .space;
     let bigram_vecs: Vec<Vec<f32>> = bigram_bags.iter().map(|b| bigram_space.embed(b)).collect();
     let bigram_train = t.elapsed().as_secs_f64();
     println!(

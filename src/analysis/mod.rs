@@ -16,9 +16,11 @@
 //! their offsets are offsets in it. Each step maps one char to one char, so offsets in the
 //! normalised text map back to the original char by char (see `Normalized`).
 
+use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 use crate::text::normalize;
+
 use jieba_rs::Jieba;
 
 mod tokenizers;
@@ -31,6 +33,43 @@ pub use vocab::{Synonyms, Vocab};
 pub const WORDS: &str = "zh_words";
 /// Name under which the character n-gram tokenizer is registered.
 pub const NGRAMS: &str = "zh_ngrams";
+
+/// Search-mode word counts (`Analyzer::words`) → the counts of the words as jieba's precise
+/// mode gives them, in place (the slice keeps its order): search mode adds, for each word of
+/// three or more chars, its 2-char parts (and, from four chars, its 3-char parts) that are
+/// dictionary words; those counts are taken back from the parts, longest words first (a part
+/// of a part was not added). A part also said on its own keeps that count; a part never said
+/// alone drops to zero. (A compound's parts made letters about different things look alike.)
+pub fn whole_word_counts(words: &mut [(&str, f32)]) {
+    let at: HashMap<&str, usize, foldhash::fast::RandomState> = words
+        .iter()
+        .enumerate()
+        .map(|(i, (w, _))| (*w, i))
+        .collect();
+    let mut order: Vec<usize> = (0..words.len()).collect();
+    order.sort_unstable_by_key(|&i| std::cmp::Reverse(words[i].0.len()));
+    let mut starts: Vec<usize> = Vec::new();
+    for i in order {
+        let (word, count) = words[i];
+        if count <= 0.0 {
+            continue;
+        }
+        starts.clear();
+        starts.extend(word.char_indices().map(|(b, _)| b));
+        starts.push(word.len());
+        let chars = starts.len() - 1;
+        for width in [2, 3] {
+            if chars <= width {
+                continue;
+            }
+            for k in 0..=chars - width {
+                if let Some(&j) = at.get(&word[starts[k]..starts[k + width]]) {
+                    words[j].1 -= count;
+                }
+            }
+        }
+    }
+}
 
 /// The dictionary and vocabulary shared by indexing and querying. Loading jieba's dictionary
 /// takes a noticeable fraction of a second, so one instance is built per process and shared.
@@ -97,6 +136,16 @@ impl Analyzer {
         words
     }
 
+    /// The words of the `zh_words` field: jieba search-mode words (with sub-words), those
+    /// holding a letter or digit (whitespace and punctuation are not words; the n-gram
+    /// field keeps them for phrase exactness). `text` is normalised.
+    pub fn words<'t>(&self, text: &'t str) -> impl Iterator<Item = jieba_rs::Token<'t>> + use<'t> {
+        self.jieba
+            .cut_for_search(text, true)
+            .into_iter()
+            .filter(|t| t.word.chars().any(char::is_alphanumeric))
+    }
+
     /// Whether a word can say what a letter is about: two or more chars, letters and digits
     /// only, not only digits, not a stopword. (Both similarity measures keep only these.)
     pub fn is_content_word(&self, word: &str) -> bool {
@@ -111,5 +160,32 @@ impl Analyzer {
         let manager = index.tokenizers();
         manager.register(WORDS, WordTokenizer::new(self.clone()));
         manager.register(NGRAMS, NgramTokenizer::default());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whole_word_counts_take_back_what_search_mode_added_for_parts() {
+        // 新质生产力 said twice and 生产 once alone: search mode also gave 生产力 twice and
+        // 生产 twice more (parts of 新质生产力; 生产力's own part 生产 was not added).
+        let mut words = vec![
+            ("生产", 3.0),
+            ("新质生产力", 2.0),
+            ("生产力", 2.0),
+            ("培训", 1.0),
+        ];
+        whole_word_counts(&mut words);
+        assert_eq!(
+            words,
+            vec![
+                ("生产", 1.0),
+                ("新质生产力", 2.0),
+                ("生产力", 0.0),
+                ("培训", 1.0)
+            ]
+        );
     }
 }

@@ -81,12 +81,7 @@ impl Tokenizer for WordTokenizer {
     fn token_stream<'a>(&'a mut self, text: &'a str) -> BufferedStream<'a> {
         char_starts(text, &mut self.starts);
         let mut used = 0;
-        for t in self.analyzer.jieba.cut_for_search(text, true) {
-            // Whitespace and punctuation are not words; the n-gram field keeps them for
-            // phrase exactness.
-            if !t.word.chars().any(char::is_alphanumeric) {
-                continue;
-            }
+        for t in self.analyzer.words(text) {
             let slot = next_slot(&mut self.tokens, &mut used);
             let token = &mut self.tokens[slot];
             token.text.clear();

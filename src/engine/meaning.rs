@@ -15,19 +15,24 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::Ordering;
 
+use tantivy::postings::Postings;
+use tantivy::schema::IndexRecordOption;
+use tantivy::{DocSet, TERMINATED};
+
 use super::Engine;
+use super::columns::str_column;
+use crate::analysis;
 use crate::error::Error;
 use crate::ingest::Letter;
-use crate::semantic::{self, Bag, Space};
+use crate::semantic::{self, Archive, Bag, Space, Trained};
 use crate::text::normalize;
-
-/// A letter's (id, content hash) and its words, read for training.
-type Embedded = ((String, u64), Bag);
 
 const SPACE_FILE: &str = "semantic.space";
 const VECTORS_FILE: &str = "semantic.vectors";
 /// Retrain when the archive has this many times the letters the space was trained on.
 const RETRAIN_GROWTH: f64 = 1.2;
+/// A title word counts as this many words of the text.
+const TITLE_WEIGHT: f32 = 2.0;
 /// Fewest letters worth training a space on.
 const MIN_LETTERS: usize = 20;
 
@@ -59,7 +64,7 @@ impl Meaning {
         self.space.dim()
     }
 
-    fn set(&mut self, id: &str, hash: u64, vector: Vec<f32>) {
+    fn set(&mut self, id: &str, hash: u64, vector: &[f32]) {
         let dim = self.dim();
         let row = match self.rows.get(id) {
             Some(&(_, row)) => row,
@@ -73,7 +78,7 @@ impl Meaning {
             },
         };
         self.ids[row] = id.to_string();
-        self.vectors[row * dim..(row + 1) * dim].copy_from_slice(&vector);
+        self.vectors[row * dim..(row + 1) * dim].copy_from_slice(vector);
         self.rows.insert(id.to_string(), (hash, row));
     }
 
@@ -148,31 +153,94 @@ impl Meaning {
             return;
         };
         for (id, hash, vector) in entries {
-            self.set(&id, hash, vector);
+            self.set(&id, hash, &vector);
         }
     }
 }
 
 impl Engine {
-    /// A letter's terms for the semantic space: jieba words (precise mode) of two or more
-    /// chars that are not stopwords or numbers; the proposal's title counts twice.
-    pub fn semantic_bag(&self, title: &str, text: &str) -> Bag {
-        let mut bag = Bag::new();
-        for (part, weight) in [(title, 2.0), (text, 1.0)] {
+    /// A letter's terms for the semantic space: the search-mode words of its titles (each
+    /// counted twice) and text that can say what it is about (`Analyzer::is_content_word`),
+    /// counted as jieba's precise mode gives them (`analysis::whole_word_counts`). Training
+    /// reads the same terms from the index (`read_archive`), so a letter folded in later is
+    /// embedded as the letters the space was trained on.
+    pub fn semantic_bag(&self, titles: &[&str], text: &str) -> Bag {
+        let mut counts: HashMap<String, f32> = HashMap::new();
+        let parts = titles.iter().map(|t| (*t, TITLE_WEIGHT));
+        for (part, weight) in parts.chain([(text, 1.0)]) {
             let norm = normalize(part);
-            for t in self.analyzer.jieba.cut(&norm, false) {
-                let w = t.word.trim();
-                if self.analyzer.is_content_word(w) {
-                    *bag.entry(w.to_string()).or_default() += weight;
+            for t in self.analyzer.words(&norm) {
+                if self.analyzer.is_content_word(t.word) {
+                    *counts.entry(t.word.to_string()).or_default() += weight;
                 }
             }
         }
-        bag
+        let mut words: Vec<(&str, f32)> = counts.iter().map(|(w, c)| (w.as_str(), *c)).collect();
+        analysis::whole_word_counts(&mut words);
+        words
+            .into_iter()
+            .filter(|(_, c)| *c > 0.0)
+            .map(|(w, c)| (w.to_string(), c))
+            .collect()
     }
 
-    fn letter_bag(&self, letter: &Letter) -> Bag {
-        let title = letter.proposal_title.as_deref().unwrap_or(&letter.title);
-        self.semantic_bag(title, &letter.text)
+    /// A letter's bag: its title and proposal title (the `title` field), and its text.
+    pub(super) fn letter_bag(&self, letter: &Letter) -> Bag {
+        let titles: Vec<&str> = std::iter::once(letter.title.as_str())
+            .chain(letter.proposal_title.as_deref())
+            .collect();
+        self.semantic_bag(&titles, &letter.text)
+    }
+
+    /// Every live letter's (id, content hash) and, in the same order, its terms as
+    /// `semantic_bag` gives them, read from the postings of the word fields (`title` holds
+    /// both titles, `body` the text): no letter is read or cut into words again (that took
+    /// longer than training).
+    fn read_archive(
+        &self,
+        searcher: &tantivy::Searcher,
+    ) -> Result<(Vec<(String, u64)>, Archive), Error> {
+        let mut letters = Vec::with_capacity(searcher.num_docs() as usize);
+        let mut places = Vec::new();
+        for segment in searcher.segment_readers() {
+            let ids = str_column(segment, "id")?;
+            let hashes = segment.fast_fields().u64("hash")?;
+            let mut place = vec![u32::MAX; segment.max_doc() as usize];
+            for doc in segment.doc_ids_alive() {
+                place[doc as usize] = letters.len() as u32;
+                letters.push((ids.first(doc).to_string(), hashes.first(doc).unwrap_or(0)));
+            }
+            places.push(place);
+        }
+        let mut archive = Archive::with_letters(letters.len());
+        for (segment, place) in searcher.segment_readers().iter().zip(&places) {
+            for (field, weight) in [(self.fields.title, TITLE_WEIGHT), (self.fields.body, 1.0)] {
+                let index = segment.inverted_index(field)?;
+                let mut terms = index.terms().stream()?;
+                while terms.advance() {
+                    let Ok(word) = std::str::from_utf8(terms.key()) else {
+                        continue;
+                    };
+                    if !self.analyzer.is_content_word(word) {
+                        continue;
+                    }
+                    let term = archive.term(word);
+                    let mut postings = index
+                        .read_postings_from_terminfo(terms.value(), IndexRecordOption::WithFreqs)?;
+                    let mut doc = postings.doc();
+                    while doc != TERMINATED {
+                        let letter = place[doc as usize];
+                        if letter != u32::MAX {
+                            let count = weight * postings.term_freq() as f32;
+                            archive.add(letter as usize, term, count);
+                        }
+                        doc = postings.advance();
+                    }
+                }
+            }
+        }
+        archive.adjust(analysis::whole_word_counts);
+        Ok((letters, archive))
     }
 
     /// Runs `f` on the semantic index, when there is one.
@@ -205,50 +273,16 @@ impl Engine {
         if retrain || self.due_for_training(guard.as_ref(), existing.len()) {
             self.meaning_attempt.store(existing.len(), Ordering::SeqCst);
             let started = std::time::Instant::now();
-            // Letters are read and cut into words on every core: this is most of the time.
-            let all: Vec<(&String, u64)> = existing.iter().map(|(id, (h, _))| (id, *h)).collect();
-            let threads = std::thread::available_parallelism()
-                .map_or(1, |t| t.get())
-                .clamp(1, 4);
-            let parts: Vec<Result<Vec<Embedded>, Error>> = std::thread::scope(|scope| {
-                let handles: Vec<_> = all
-                    .chunks(all.len().div_ceil(threads).max(1))
-                    .map(|chunk| {
-                        let searcher = &searcher;
-                        scope.spawn(move || {
-                            let mut out = Vec::with_capacity(chunk.len());
-                            for &(id, hash) in chunk {
-                                if let Some(address) = self.address_of(searcher, id)? {
-                                    let letter = self.letter_at(searcher, address)?;
-                                    out.push(((id.clone(), hash), self.letter_bag(&letter)));
-                                }
-                            }
-                            Ok(out)
-                        })
-                    })
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| h.join().expect("semantic bag thread panicked"))
-                    .collect()
-            });
-            let mut ids = Vec::with_capacity(existing.len());
-            let mut bags = Vec::with_capacity(existing.len());
-            for part in parts {
-                for (id, bag) in part? {
-                    ids.push(id);
-                    bags.push(bag);
-                }
-            }
-            match Space::train(&bags) {
-                Some(space) => {
+            let (ids, archive) = self.read_archive(&searcher)?;
+            match Space::train(archive) {
+                Some(Trained { space, vectors }) => {
+                    let dim = space.dim();
                     let mut meaning = Meaning::new(space);
-                    for ((id, hash), bag) in ids.iter().zip(&bags) {
-                        let v = meaning.space.embed(bag);
+                    for ((id, hash), v) in ids.iter().zip(vectors.chunks_exact(dim)) {
                         meaning.set(id, *hash, v);
                     }
                     tracing::info!(
-                        letters = bags.len(),
+                        letters = ids.len(),
                         terms = meaning.space.term_count(),
                         seconds = started.elapsed().as_secs_f64(),
                         "semantic space trained"
@@ -259,7 +293,7 @@ impl Engine {
                 None => {
                     // Too few letters or words for a space: similar letters are lexical only.
                     tracing::info!(
-                        letters = bags.len(),
+                        letters = ids.len(),
                         "no semantic space: too few letters or words"
                     );
                     *guard = None;
@@ -288,7 +322,7 @@ impl Engine {
             if let Some(address) = self.address_of(&searcher, id)? {
                 let letter = self.letter_at(&searcher, address)?;
                 let v = meaning.space.embed(&self.letter_bag(&letter));
-                meaning.set(id, *hash, v);
+                meaning.set(id, *hash, &v);
                 changed = true;
             }
         }
@@ -332,7 +366,7 @@ impl Engine {
         match written {
             Some((letter, hash)) => {
                 let v = meaning.space.embed(&self.letter_bag(letter));
-                meaning.set(id, hash, v);
+                meaning.set(id, hash, &v);
             }
             None => meaning.remove(id),
         }
@@ -368,6 +402,41 @@ impl Engine {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::Analyzer;
+
+    /// The terms training reads from the index (postings of the word fields, compounds'
+    /// parts taken back) are those a letter folded in later gets from `semantic_bag`.
+    #[test]
+    fn the_indexed_topic_words_are_the_letters_bags() {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = Engine::open(dir.path(), Analyzer::shared_default()).unwrap();
+        let texts = [
+            "关于校外培训机构监管的建议的答复\n尊敬的周常委：您提出的关于加强校外培训机构监管的建议收悉。区教育局联合市场监管部门开展专项检查，规范培训收费。",
+            "关于新质生产力发展的提案的答复\n福田区发展和改革局答复如下：推动新质生产力加快发展，支持人工智能、低空经济等产业，培育新质生产力。",
+            "关于停车难问题的建议的答复\n已增设泊位500个，停车难问题得到缓解。",
+        ];
+        let mut letters = Vec::new();
+        for (i, text) in texts.iter().enumerate() {
+            let letter = crate::ingest::letter_from_text(&format!("l{i}"), text, None).unwrap();
+            engine.put(&letter).unwrap();
+            letters.push(letter);
+        }
+        let (ids, archive) = engine.read_archive(&engine.reader.searcher()).unwrap();
+        assert_eq!(ids.len(), 3);
+        for (i, (id, _)) in ids.iter().enumerate() {
+            let letter = letters.iter().find(|l| &l.id == id).unwrap();
+            let expected = engine.letter_bag(letter);
+            assert!(!expected.is_empty());
+            assert_eq!(archive.bag(i), expected, "{id}");
+        }
+        // A compound counts whole, not with its parts.
+        let bag = engine.semantic_bag(&[], "培育新质生产力，新质生产力");
+        assert_eq!(bag.get("新质生产力"), Some(&2.0), "{bag:?}");
+        assert!(
+            !bag.contains_key("生产力") && !bag.contains_key("生产"),
+            "{bag:?}"
+        );
+    }
 
     #[test]
     fn vectors_round_trip_and_damage_reads_as_none() {
@@ -379,11 +448,11 @@ mod tests {
                     .collect()
             })
             .collect();
-        let space = Space::train(&bags).unwrap();
+        let space = Space::train(Archive::from(&bags[..])).unwrap().space;
         let mut m = Meaning::new(space.clone());
-        m.set("a", 1, space.embed(&bags[0]));
-        m.set("b", 2, space.embed(&bags[1]));
-        m.set("c", 3, space.embed(&bags[2]));
+        m.set("a", 1, &space.embed(&bags[0]));
+        m.set("b", 2, &space.embed(&bags[1]));
+        m.set("c", 3, &space.embed(&bags[2]));
         m.remove("b");
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(VECTORS_FILE);

@@ -118,7 +118,7 @@ impl Engine {
         // Its stored vector, or (after a crash lost it) its text folded in.
         let target = self.with_meaning(|m| match m.vector(id) {
             Some(v) => v.to_vec(),
-            None => m.space.embed(&self.semantic_bag(title, &letter.text)),
+            None => m.space.embed(&self.letter_bag(letter)),
         });
         let mut response = self.similar(title, &letter.text, Some(id), &letterhead, target, req)?;
         response.id = Some(id.to_string());
@@ -134,7 +134,7 @@ impl Engine {
             ));
         }
         let text: String = req.text.chars().take(MAX_TEXT_CHARS).collect();
-        let target = self.with_meaning(|m| m.space.embed(&self.semantic_bag("", &text)));
+        let target = self.with_meaning(|m| m.space.embed(&self.semantic_bag(&[], &text)));
         self.similar("", &text, None, "", target, req)
     }
 
@@ -303,7 +303,7 @@ impl Engine {
                         // cutting the whole letter into words cost more than the search.
                         let opening: String = letter.text.chars().take(TOPIC_OPENING).collect();
                         let bag = self.semantic_bag(
-                            letter.proposal_title.as_deref().unwrap_or(&letter.title),
+                            &[letter.proposal_title.as_deref().unwrap_or(&letter.title)],
                             &opening,
                         );
                         let topic: Vec<String> = m

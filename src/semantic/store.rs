@@ -178,7 +178,9 @@ mod tests {
                     .collect()
             })
             .collect();
-        let space = Space::train(&bags).unwrap();
+        let space = Space::train(crate::semantic::Archive::from(&bags[..]))
+            .unwrap()
+            .space;
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("space.bin");
         write_space(&space, &path).unwrap();
