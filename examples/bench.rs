@@ -362,9 +362,13 @@ fn load_source(dir: &Path) -> Result<Source> {
     })
 }
 
+/// Letters per synthetic JSONL file.
+const LETTERS_PER_FILE: usize = 20_000;
+
 struct Synthetic {
-    /// One per letter, as written to the JSONL.
+    /// One per letter, as written to the JSONL files.
     letters: Vec<Letter>,
+    /// The files, as a pattern.
     jsonl: PathBuf,
     jsonl_bytes: u64,
 }
@@ -433,22 +437,33 @@ fn generate(src: &Source, docs: usize, dir: &Path) -> Result<Synthetic> {
         });
     }
     std::fs::create_dir_all(dir)?;
-    let jsonl = dir.join("synthetic.jsonl");
-    let mut w = std::io::BufWriter::new(std::fs::File::create(&jsonl)?);
-    for l in &letters {
-        let rec = serde_json::json!({
-            "id": l.id, "source": "synthetic", "title": l.title, "kind": l.kind,
-            "respondent": l.respondent, "date": l.date, "text": l.text,
-        });
-        serde_json::to_writer(&mut w, &rec)?;
-        w.write_all(b"\n")?;
+    // Files from an earlier run with another size would be scanned too.
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|x| x == "jsonl") {
+            std::fs::remove_file(path)?;
+        }
     }
-    w.flush()?;
-    drop(w);
-    let jsonl_bytes = std::fs::metadata(&jsonl)?.len();
+    // Several files, each well under the scan's 1 GiB limit for one JSONL file.
+    let mut jsonl_bytes = 0;
+    for (part, chunk) in letters.chunks(LETTERS_PER_FILE).enumerate() {
+        let path = dir.join(format!("synthetic-{part:02}.jsonl"));
+        let mut w = std::io::BufWriter::new(std::fs::File::create(&path)?);
+        for l in chunk {
+            let rec = serde_json::json!({
+                "id": l.id, "source": "synthetic", "title": l.title, "kind": l.kind,
+                "respondent": l.respondent, "date": l.date, "text": l.text,
+            });
+            serde_json::to_writer(&mut w, &rec)?;
+            w.write_all(b"\n")?;
+        }
+        w.flush()?;
+        drop(w);
+        jsonl_bytes += std::fs::metadata(&path)?.len();
+    }
     Ok(Synthetic {
         letters,
-        jsonl,
+        jsonl: dir.join("synthetic-*.jsonl"),
         jsonl_bytes,
     })
 }
@@ -1429,7 +1444,7 @@ fn main() -> Result<()> {
         total_chars,
         median_chars,
         jsonl_bytes as f64 / MB,
-        work_dir.join("synthetic.jsonl").display()
+        work_dir.join("synthetic-*.jsonl").display()
     );
     w!("### Throughput (MB of letter text per second)\n");
     w!(

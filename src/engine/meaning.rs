@@ -6,10 +6,13 @@
 //!   trained, when there is none yet, and on `index --rebuild`. Only a writing process
 //!   trains or saves (every sync brings the vectors in line with the index).
 //! * On disk: `semantic.space` (the space) and `semantic.vectors` (id, content hash and
-//!   vector of every letter), each replaced atomically after the index commit. After a
-//!   crash between the two, the next sync (every start of the server runs one) embeds the
-//!   letters whose vector is missing or stale (by content hash) and drops the vectors of
-//!   letters gone: the vectors follow the committed index, never the other way round.
+//!   vector of every letter, naming the space they are in), each replaced atomically after
+//!   the index commit; a single `PUT` or `DELETE` appends to `semantic.vectors.log`
+//!   instead, folded into the vectors file once it holds `log_limit` writes. After a crash
+//!   between the index commit and these files, the next sync (every start of the server runs
+//!   one) embeds the letters whose vector is missing or stale (by content hash) and drops
+//!   the vectors of letters gone: the vectors follow the committed index, never the other
+//!   way round.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -29,16 +32,25 @@ use crate::text::normalize;
 
 const SPACE_FILE: &str = "semantic.space";
 const VECTORS_FILE: &str = "semantic.vectors";
+const VECTORS_LOG: &str = "semantic.vectors.log";
 /// Retrain when the archive has this many times the letters the space was trained on.
 const RETRAIN_GROWTH: f64 = 1.2;
 /// A title word counts as this many words of the text.
 const TITLE_WEIGHT: f32 = 2.0;
+/// Letters from which the nearest-vector scan runs on every core.
+const PARALLEL_SCAN_FROM: usize = 20_000;
 /// Fewest letters worth training a space on.
 const MIN_LETTERS: usize = 20;
 
 /// The space and the letters' vectors.
 pub(super) struct Meaning {
     pub(super) space: Space,
+    /// Checksum of the space's file (0 until saved): its vectors file names it.
+    space_sum: u64,
+    /// Checksum of the vectors file on disk, which the log extends (None: not saved yet).
+    saved: Option<u64>,
+    /// Writes in the log since the vectors file was written.
+    logged: usize,
     /// Letter id → (content hash, row in `vectors`).
     rows: HashMap<String, (u64, usize)>,
     /// Row → id ("" for a freed row).
@@ -53,6 +65,9 @@ impl Meaning {
     fn new(space: Space) -> Self {
         Meaning {
             space,
+            space_sum: 0,
+            saved: None,
+            logged: 0,
             rows: HashMap::new(),
             ids: Vec::new(),
             vectors: Vec::new(),
@@ -106,16 +121,47 @@ impl Meaning {
         exclude: Option<&str>,
     ) -> Vec<(f32, &str)> {
         let dim = self.dim();
-        let mut scored: Vec<(f32, usize)> = self
-            .vectors
-            .chunks_exact(dim)
-            .enumerate()
-            .filter(|(row, _)| {
-                !self.ids[*row].is_empty() && Some(self.ids[*row].as_str()) != exclude
+        // Freed rows are all zeros and score 0: only the source's own row is skipped.
+        let skip = exclude
+            .and_then(|id| self.rows.get(id))
+            .map(|&(_, row)| row);
+        let score = |first: usize, block: &[f32]| -> Vec<(f32, usize)> {
+            block
+                .chunks_exact(dim)
+                .enumerate()
+                .map(|(i, v)| (first + i, v))
+                .filter(|(row, _)| Some(*row) != skip)
+                .map(|(row, v)| (semantic::cosine(target, v), row))
+                .filter(|(s, _)| *s > 0.0)
+                .collect()
+        };
+        // The scan reads every vector (64 MB at 100k letters): from 20,000 letters on it is
+        // split across the cores, which halves a request's wait for memory.
+        let rows = self.ids.len();
+        let threads = if rows >= PARALLEL_SCAN_FROM {
+            std::thread::available_parallelism()
+                .map_or(1, |t| t.get())
+                .clamp(1, 4)
+        } else {
+            1
+        };
+        let chunk = rows.div_ceil(threads).max(1);
+        let mut scored: Vec<(f32, usize)> = if threads == 1 {
+            score(0, &self.vectors)
+        } else {
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = self
+                    .vectors
+                    .chunks(chunk * dim)
+                    .enumerate()
+                    .map(|(part, block)| scope.spawn(move || score(part * chunk, block)))
+                    .collect();
+                handles
+                    .into_iter()
+                    .flat_map(|h| h.join().expect("vector scan thread panicked"))
+                    .collect()
             })
-            .map(|(row, v)| (semantic::cosine(target, v), row))
-            .filter(|(s, _)| *s > 0.0)
-            .collect();
+        };
         let k = k.min(scored.len());
         if k == 0 {
             return Vec::new();
@@ -129,7 +175,8 @@ impl Meaning {
             .collect()
     }
 
-    fn write_vectors(&self, path: &Path) -> std::io::Result<()> {
+    /// Writes every vector to `dir` and starts the log afresh.
+    fn write_vectors(&mut self, dir: &Path) -> std::io::Result<()> {
         let dim = self.dim();
         let mut entries: Vec<(&str, u64, &[f32])> = self
             .rows
@@ -139,21 +186,63 @@ impl Meaning {
             })
             .collect();
         entries.sort_by(|a, b| a.0.cmp(b.0));
-        semantic::write_vectors(path, dim, &entries)
+        let sum = semantic::write_vectors(&dir.join(VECTORS_FILE), self.space_sum, dim, &entries)?;
+        // An old log names the old file's checksum and would be ignored; removed for tidiness.
+        let _ = std::fs::remove_file(dir.join(VECTORS_LOG));
+        self.saved = Some(sum);
+        self.logged = 0;
+        Ok(())
     }
 
-    /// Reads the vectors written for `space`; empty when missing, damaged or of another
-    /// dimension (the letters are then embedded again).
-    fn read_vectors(&mut self, path: &Path) {
+    /// Writes in the log before it is folded into the vectors file: an eighth of the
+    /// letters (so a replay costs little beside reading the file), at least 1,024.
+    fn log_limit(&self) -> usize {
+        (self.rows.len() / 8).max(1024)
+    }
+
+    /// Records one write of `id` (its vector, or its removal) in the log, or rewrites the
+    /// vectors file when the log is full or there is no file yet.
+    fn save_write(&mut self, dir: &Path, id: &str) -> std::io::Result<()> {
+        match self.saved {
+            Some(base) if self.logged < self.log_limit() => {
+                let entry = self.rows.get(id).map(|&(hash, _)| hash);
+                let vector = self.vector(id);
+                semantic::append_vector_log(
+                    &dir.join(VECTORS_LOG),
+                    base,
+                    id,
+                    entry.unwrap_or(0),
+                    vector,
+                )?;
+                self.logged += 1;
+                Ok(())
+            }
+            _ => self.write_vectors(dir),
+        }
+    }
+
+    /// Reads the vectors written for the space, then the writes logged since; empty when
+    /// missing, damaged or of another space (the letters are then embedded again).
+    fn read_vectors(&mut self, dir: &Path) {
+        let path = dir.join(VECTORS_FILE);
         if !path.exists() {
             return;
         }
-        let Some(entries) = semantic::read_vectors(path, self.dim()) else {
+        let Some((entries, sum)) = semantic::read_vectors(&path, self.space_sum, self.dim()) else {
             tracing::warn!(path = %path.display(), "semantic vectors unreadable; re-embedding");
             return;
         };
         for (id, hash, vector) in entries {
             self.set(&id, hash, &vector);
+        }
+        self.saved = Some(sum);
+        for (id, hash, vector) in semantic::read_vector_log(&dir.join(VECTORS_LOG), sum, self.dim())
+        {
+            match vector {
+                Some(v) => self.set(&id, hash, &v),
+                None => self.remove(&id),
+            }
+            self.logged += 1;
         }
     }
 }
@@ -255,10 +344,11 @@ impl Engine {
     /// embedded when it is the source of a request, and scores 0 as a hit.
     pub(super) fn load_meaning(&self) {
         if let Some(dir) = &self.dir
-            && let Some(space) = semantic::read_space(&dir.join(SPACE_FILE))
+            && let Some((space, sum)) = semantic::read_space(&dir.join(SPACE_FILE))
         {
             let mut meaning = Meaning::new(space);
-            meaning.read_vectors(&dir.join(VECTORS_FILE));
+            meaning.space_sum = sum;
+            meaning.read_vectors(dir);
             *self.meaning.write().unwrap_or_else(|p| p.into_inner()) = Some(meaning);
         }
     }
@@ -287,8 +377,8 @@ impl Engine {
                         seconds = started.elapsed().as_secs_f64(),
                         "semantic space trained"
                     );
+                    self.save_meaning(&mut meaning, true);
                     *guard = Some(meaning);
-                    self.save_meaning(guard.as_ref(), true);
                 }
                 None => {
                     // Too few letters or words for a space: similar letters are lexical only.
@@ -327,7 +417,7 @@ impl Engine {
             }
         }
         if changed {
-            self.save_meaning(Some(meaning), false);
+            self.save_meaning(meaning, false);
         }
         Ok(())
     }
@@ -370,7 +460,11 @@ impl Engine {
             }
             None => meaning.remove(id),
         }
-        self.save_meaning(Some(meaning), false);
+        if let Some(dir) = &self.dir
+            && let Err(e) = meaning.save_write(dir, id)
+        {
+            tracing::warn!(error = %e, "could not save the semantic vectors");
+        }
         Ok(())
     }
 
@@ -381,19 +475,26 @@ impl Engine {
         if let Some(dir) = &self.dir {
             let _ = std::fs::remove_file(dir.join(SPACE_FILE));
             let _ = std::fs::remove_file(dir.join(VECTORS_FILE));
+            let _ = std::fs::remove_file(dir.join(VECTORS_LOG));
         }
     }
 
     /// Writes the vectors (and the space when `with_space`) beside the index. A failed
     /// write is logged, not fatal: the next open re-embeds what is missing.
-    fn save_meaning(&self, meaning: Option<&Meaning>, with_space: bool) {
-        let (Some(dir), Some(meaning)) = (&self.dir, meaning) else {
+    fn save_meaning(&self, meaning: &mut Meaning, with_space: bool) {
+        let Some(dir) = &self.dir else {
             return;
         };
-        if with_space && let Err(e) = semantic::write_space(&meaning.space, &dir.join(SPACE_FILE)) {
-            tracing::warn!(error = %e, "could not save the semantic space");
+        if with_space {
+            match semantic::write_space(&meaning.space, &dir.join(SPACE_FILE)) {
+                Ok(sum) => meaning.space_sum = sum,
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not save the semantic space");
+                    return;
+                }
+            }
         }
-        if let Err(e) = meaning.write_vectors(&dir.join(VECTORS_FILE)) {
+        if let Err(e) = meaning.write_vectors(dir) {
             tracing::warn!(error = %e, "could not save the semantic vectors");
         }
     }
@@ -454,11 +555,17 @@ mod tests {
         m.set("b", 2, &space.embed(&bags[1]));
         m.set("c", 3, &space.embed(&bags[2]));
         m.remove("b");
+        m.space_sum = 7;
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(VECTORS_FILE);
-        m.write_vectors(&path).unwrap();
-        let mut back = Meaning::new(space.clone());
-        back.read_vectors(&path);
+        m.write_vectors(dir.path()).unwrap();
+        let reopen = || {
+            let mut back = Meaning::new(space.clone());
+            back.space_sum = 7;
+            back.read_vectors(dir.path());
+            back
+        };
+        let back = reopen();
         assert_eq!(back.rows.len(), 2);
         assert_eq!(back.vector("a"), m.vector("a"));
         assert_eq!(back.vector("b"), None);
@@ -468,12 +575,57 @@ mod tests {
             near.iter().map(|(_, id)| *id).collect::<Vec<_>>(),
             vec!["c"]
         );
+
+        // Single writes go to the log and are read back over the file.
+        let whole = std::fs::read(&path).unwrap();
+        m.set("d", 4, &space.embed(&bags[3]));
+        m.save_write(dir.path(), "d").unwrap();
+        m.remove("a");
+        m.save_write(dir.path(), "a").unwrap();
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            whole,
+            "the file is not rewritten"
+        );
+        let back = reopen();
+        assert_eq!((back.rows.len(), back.logged), (2, 2));
+        assert_eq!(back.vector("d"), m.vector("d"));
+        assert_eq!(back.vector("a"), None);
+        // A torn last record (a crash mid-append) reads as the end of the log.
+        let log = dir.path().join(VECTORS_LOG);
+        let bytes = std::fs::read(&log).unwrap();
+        std::fs::write(&log, &bytes[..bytes.len() - 3]).unwrap();
+        let back = reopen();
+        assert_eq!(back.vector("d"), m.vector("d"));
+        assert!(
+            back.vector("a").is_some(),
+            "the torn removal is lost, not misread"
+        );
+        std::fs::write(&log, &bytes).unwrap();
+        // Rewriting the file folds the log in; an old log then no longer applies.
+        m.write_vectors(dir.path()).unwrap();
+        assert!(!log.exists());
+        std::fs::write(&log, &bytes).unwrap();
+        let back = reopen();
+        assert_eq!((back.rows.len(), back.logged), (2, 0));
+        assert_eq!(back.vector("a"), None);
+        // A full log is folded into the file on the next write.
+        m.logged = m.log_limit();
+        m.set("e", 5, &space.embed(&bags[4]));
+        m.save_write(dir.path(), "e").unwrap();
+        assert_eq!(m.logged, 0);
+        assert_eq!(reopen().vector("e"), m.vector("e"));
+
+        // Vectors of another space (a crash between writing a new space and its vectors)
+        // are not read.
+        let mut other = Meaning::new(space.clone());
+        other.space_sum = 8;
+        other.read_vectors(dir.path());
+        assert!(other.rows.is_empty());
         let mut bytes = std::fs::read(&path).unwrap();
         let last = bytes.len() - 9;
         bytes[last] ^= 1;
         std::fs::write(&path, &bytes).unwrap();
-        let mut damaged = Meaning::new(space.clone());
-        damaged.read_vectors(&path);
-        assert!(damaged.rows.is_empty());
+        assert!(reopen().rows.is_empty());
     }
 }

@@ -18,7 +18,10 @@ use std::collections::HashMap;
 
 use faer::Mat;
 
-pub use store::{read_space, read_vectors, write_space, write_vectors};
+pub use store::{
+    LogEntry, append_vector_log, read_space, read_vector_log, read_vectors, write_space,
+    write_vectors,
+};
 
 /// A letter's terms with their (weighted) counts.
 pub type Bag = HashMap<String, f32>;
@@ -351,7 +354,19 @@ impl Space {
 
 /// Cosine of two unit vectors.
 pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
+    // Eight running sums: a float sum in one order cannot be vectorised, and a similar
+    // request scans every letter's vector (16M products at 100k letters).
+    const LANES: usize = 8;
+    let mut sums = [0f32; LANES];
+    let (a_body, a_tail) = a.split_at(a.len() / LANES * LANES);
+    let (b_body, b_tail) = b.split_at(a_body.len().min(b.len()));
+    for (x, y) in a_body.chunks_exact(LANES).zip(b_body.chunks_exact(LANES)) {
+        for i in 0..LANES {
+            sums[i] += x[i] * y[i];
+        }
+    }
+    let tail: f32 = a_tail.iter().zip(b_tail).map(|(x, y)| x * y).sum();
+    sums.iter().sum::<f32>() + tail
 }
 
 fn normalise(v: &mut [f32]) {
@@ -579,6 +594,16 @@ mod tests {
                 .len(),
             1
         );
+    }
+
+    #[test]
+    fn cosine_is_the_dot_product_at_any_length() {
+        for len in [0, 1, 7, 8, 9, 17, 160] {
+            let a: Vec<f32> = (0..len).map(|i| (i as f32 * 0.37).sin()).collect();
+            let b: Vec<f32> = (0..len).map(|i| (i as f32 * 0.11).cos()).collect();
+            let plain: f32 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
+            assert!((cosine(&a, &b) - plain).abs() < 1e-4, "{len}");
+        }
     }
 
     #[test]
