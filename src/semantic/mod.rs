@@ -369,6 +369,35 @@ pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
     sums.iter().sum::<f32>() + tail
 }
 
+/// Writes `v` as 8-bit codes into `codes` and returns the scale: `v[i] ≈ codes[i] × scale`.
+pub fn quantise(v: &[f32], codes: &mut [i8]) -> f32 {
+    let max = v.iter().fold(0f32, |m, x| m.max(x.abs()));
+    if max == 0.0 {
+        codes.fill(0);
+        return 0.0;
+    }
+    let scale = max / 127.0;
+    for (c, x) in codes.iter_mut().zip(v) {
+        *c = (x / scale).round().clamp(-127.0, 127.0) as i8;
+    }
+    scale
+}
+
+/// The dot product of `a` with 8-bit `codes` (multiply by their scale for the cosine).
+pub fn cosine_coded(a: &[f32], codes: &[i8]) -> f32 {
+    const LANES: usize = 8;
+    let mut sums = [0f32; LANES];
+    let (a_body, a_tail) = a.split_at(a.len() / LANES * LANES);
+    let (c_body, c_tail) = codes.split_at(a_body.len().min(codes.len()));
+    for (x, y) in a_body.chunks_exact(LANES).zip(c_body.chunks_exact(LANES)) {
+        for i in 0..LANES {
+            sums[i] += x[i] * y[i] as f32;
+        }
+    }
+    let tail: f32 = a_tail.iter().zip(c_tail).map(|(x, y)| x * *y as f32).sum();
+    sums.iter().sum::<f32>() + tail
+}
+
 fn normalise(v: &mut [f32]) {
     let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
     if norm > 0.0 {
@@ -604,6 +633,19 @@ mod tests {
             let plain: f32 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
             assert!((cosine(&a, &b) - plain).abs() < 1e-4, "{len}");
         }
+    }
+
+    #[test]
+    fn coded_vectors_keep_the_cosine_within_a_percent() {
+        let a: Vec<f32> = (0..160).map(|i| (i as f32 * 0.37).sin()).collect();
+        let b: Vec<f32> = (0..160).map(|i| (i as f32 * 0.11).cos()).collect();
+        let mut codes = vec![0i8; 160];
+        let scale = quantise(&b, &mut codes);
+        let exact = cosine(&a, &b);
+        let coded = cosine_coded(&a, &codes) * scale;
+        let norm = cosine(&a, &a).sqrt() * cosine(&b, &b).sqrt();
+        assert!((exact - coded).abs() < 0.01 * norm, "{exact} {coded}");
+        assert_eq!(quantise(&[0.0; 4], &mut [1i8; 4]), 0.0);
     }
 
     #[test]

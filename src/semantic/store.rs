@@ -48,11 +48,7 @@ pub fn write_vectors<'a>(
 /// The vectors written by `write_vectors` for the space whose file has checksum `space`
 /// and dimension `dim`, and the file's checksum; None when the file is missing, damaged or
 /// of another space (after a crash between writing a new space and its vectors).
-pub fn read_vectors(
-    path: &Path,
-    space: u64,
-    dim: usize,
-) -> Option<(Vec<VectorEntry>, u64)> {
+pub fn read_vectors(path: &Path, space: u64, dim: usize) -> Option<(Vec<VectorEntry>, u64)> {
     let (body, sum) = read_checked(path)?;
     let mut r = Reader(body.strip_prefix(VECTORS_MAGIC.as_slice())?);
     if r.u64()? != space || r.u32()? as usize != dim {
