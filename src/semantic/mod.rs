@@ -6,11 +6,11 @@
 //! company across the archive.
 //!
 //! Offline, nothing downloaded: the space is computed from the letters at index time with
-//! faer (QR, SVD) and a row-wise sparse × dense product. A new letter is folded into the existing space
-//! (`Space::embed`) without retraining.
+//! faer (QR, SVD) and a row-wise sparse × dense product. A new letter is folded into the
+//! existing space (`Space::embed`) without retraining.
 //!
 //! The module knows nothing of letters or tokenizers: callers give each letter's terms with
-//! their counts (`Bag`).
+//! their counts (`Bag` for one letter, `Archive` for all those a space is trained on).
 
 mod store;
 
@@ -529,7 +529,7 @@ fn from_mat(m: &Mat<f32>) -> Vec<f32> {
 /// randomized range finder with power iterations (Halko, Martinsson and Tropp 2011): a
 /// random block of directions is multiplied through `a` and `aᵀ` and orthonormalised (faer's
 /// QR), which captures the dominant subspace; the small projected matrix is then decomposed
-/// exactly (faer's thin SVD).
+/// exactly (faer's thin SVD of its Gram matrix).
 fn randomized_right_vectors(a: &Compressed, at: &Compressed, dim: usize) -> Option<Mat<f32>> {
     let (n, m) = (a.nrows(), at.nrows());
     let width = (dim + OVERSAMPLE).min(n).min(m);
