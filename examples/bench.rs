@@ -1307,24 +1307,18 @@ fn main() -> Result<()> {
     engine.retrain_semantic_space()?;
     let train_clock = c.stop();
     drop(engine);
-    let hwm_train = hwm_mb();
+    let train_rss = hwm_train_reset.then(|| format!("{:.0} MB", hwm_mb()));
     log(format!(
         "semantic space retrained: {:.1} s, peak RSS {}",
         train_clock.wall(),
-        if hwm_train_reset {
-            format!("{hwm_train:.0} MB")
-        } else {
-            "n/a".into()
-        }
+        train_rss.as_deref().unwrap_or("n/a")
     ));
     rows.push(row(
-        "semantic space alone (read letters, jieba words, randomized SVD, embed, save)",
+        "semantic space alone (terms from the postings, randomized SVD, embed, save)",
         &train_clock,
-        if hwm_train_reset {
-            format!("peak RSS {hwm_train:.0} MB")
-        } else {
-            String::new()
-        },
+        train_rss
+            .map(|rss| format!("peak RSS {rss}"))
+            .unwrap_or_default(),
     ));
     if report.added != opts.docs {
         bail!(
@@ -1378,7 +1372,7 @@ fn main() -> Result<()> {
     let n_pool = 120;
     let categories = build_categories(&analyzer, &syn, n_pool);
     drop(texts);
-    let jsonl_bytes = syn.jsonl_bytes;
+    let (jsonl_bytes, jsonl) = (syn.jsonl_bytes, syn.jsonl.clone());
     drop(syn);
     drop(src);
     trim_heap();
@@ -1444,7 +1438,7 @@ fn main() -> Result<()> {
         total_chars,
         median_chars,
         jsonl_bytes as f64 / MB,
-        work_dir.join("synthetic-*.jsonl").display()
+        jsonl.display()
     );
     w!("### Throughput (MB of letter text per second)\n");
     w!(

@@ -2,20 +2,25 @@
 //! filters hold, and a lightly edited copy of a real letter is found first as a duplicate.
 
 use crate::util::{FUTIAN, corpus_engine};
-use reply_search::engine::{Filters, SimilarRequest};
+use reply_search::engine::{Engine, Filters, SimilarRequest, SimilarResponse};
+
+/// The `limit` letters most similar to the 福田区 letter, with no filters.
+fn futian_similar(engine: &Engine, limit: usize) -> SimilarResponse {
+    engine
+        .similar_to_id(
+            FUTIAN,
+            &SimilarRequest {
+                limit: Some(limit),
+                ..Default::default()
+            },
+        )
+        .unwrap()
+}
 
 #[test]
 fn similar_by_id_excludes_the_source_and_respects_filters() {
     let engine = corpus_engine();
-    let r = engine
-        .similar_to_id(
-            FUTIAN,
-            &SimilarRequest {
-                limit: Some(10),
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    let r = futian_similar(&engine, 10);
     assert!(!r.hits.is_empty());
     assert!(r.hits.iter().all(|h| h.id != FUTIAN));
     assert!(r.terms.iter().any(|t| t == "新质生产力"), "{:?}", r.terms);
@@ -90,15 +95,7 @@ fn an_unrelated_text_has_no_near_duplicates() {
 #[test]
 fn similar_by_meaning_says_how_close_and_why() {
     let engine = corpus_engine();
-    let r = engine
-        .similar_to_id(
-            FUTIAN,
-            &SimilarRequest {
-                limit: Some(10),
-                ..Default::default()
-            },
-        )
-        .unwrap();
+    let r = futian_similar(&engine, 10);
     // The shipped corpus is big enough for a space: every hit has a bounded similarity,
     // in order within the fused list it came from, and a reason.
     assert!(r.hits.iter().all(|h| (0.0..=1.0).contains(&h.similarity)));
@@ -114,18 +111,9 @@ fn similar_by_meaning_says_how_close_and_why() {
 #[test]
 fn the_space_and_vectors_persist_and_follow_the_committed_index() {
     use reply_search::analysis::Analyzer;
-    use reply_search::engine::Engine;
     let dir = tempfile::tempdir().unwrap();
     let similar = |engine: &Engine| -> Vec<(String, u32)> {
-        engine
-            .similar_to_id(
-                FUTIAN,
-                &SimilarRequest {
-                    limit: Some(8),
-                    ..Default::default()
-                },
-            )
-            .unwrap()
+        futian_similar(engine, 8)
             .hits
             .into_iter()
             .map(|h| (h.id, (h.similarity * 1000.0).round() as u32))

@@ -152,9 +152,7 @@ impl Meaning {
         // From 20,000 letters on the scan is split across the cores.
         let rows = self.ids.len();
         let threads = if rows >= PARALLEL_SCAN_FROM {
-            std::thread::available_parallelism()
-                .map_or(1, |t| t.get())
-                .clamp(1, 4)
+            semantic::threads()
         } else {
             1
         };
@@ -184,13 +182,8 @@ impl Meaning {
             *s = semantic::cosine(target, &self.vectors[*row * dim..(*row + 1) * dim]);
         }
         scored.retain(|(s, _)| *s > 0.0);
-        let k = k.min(scored.len());
-        if k == 0 {
-            return Vec::new();
-        }
-        scored.select_nth_unstable_by(k - 1, |a, b| b.0.total_cmp(&a.0));
-        scored.truncate(k);
         scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        scored.truncate(k);
         scored
             .into_iter()
             .map(|(s, row)| (s, self.ids[row].as_str()))
@@ -227,15 +220,9 @@ impl Meaning {
     fn save_write(&mut self, dir: &Path, id: &str) -> std::io::Result<()> {
         match self.saved {
             Some(base) if self.logged < self.log_limit() => {
-                let entry = self.rows.get(id).map(|&(hash, _)| hash);
-                let vector = self.vector(id);
-                semantic::append_vector_log(
-                    &dir.join(VECTORS_LOG),
-                    base,
-                    id,
-                    entry.unwrap_or(0),
-                    vector,
-                )?;
+                let hash = self.rows.get(id).map_or(0, |&(hash, _)| hash);
+                let path = dir.join(VECTORS_LOG);
+                semantic::append_vector_log(&path, base, id, hash, self.vector(id))?;
                 self.logged += 1;
                 Ok(())
             }
@@ -379,11 +366,11 @@ impl Engine {
     /// drops those gone, retrains the space when there is none or the archive has grown
     /// enough (or `retrain`). Saves what changed.
     pub(super) fn refresh_meaning(&self, retrain: bool) -> Result<(), Error> {
-        let existing = self.existing()?;
         let mut guard = self.meaning.write().unwrap_or_else(|p| p.into_inner());
         let searcher = self.reader.searcher();
-        if retrain || self.due_for_training(guard.as_ref(), existing.len()) {
-            self.meaning_attempt.store(existing.len(), Ordering::SeqCst);
+        let letters = searcher.num_docs() as usize;
+        if retrain || self.due_for_training(guard.as_ref(), letters) {
+            self.meaning_attempt.store(letters, Ordering::SeqCst);
             let started = std::time::Instant::now();
             let (ids, archive) = self.read_archive(&searcher)?;
             match Space::train(archive) {
@@ -416,6 +403,9 @@ impl Engine {
         let Some(meaning) = guard.as_mut() else {
             return Ok(());
         };
+        // Training reads ids and hashes with the terms (`read_archive`): only an update
+        // needs them on their own.
+        let existing = self.existing()?;
         let mut changed = false;
         let gone: Vec<String> = meaning
             .rows

@@ -100,9 +100,7 @@ impl Archive {
     /// Lets `f` change each letter's counts in place (a term whose count drops to zero or
     /// below leaves the letter); `f` sees the letter's terms once each, counts summed.
     pub fn adjust(&mut self, f: impl Fn(&mut [(&str, f32)]) + Sync) {
-        let threads = std::thread::available_parallelism()
-            .map_or(1, |t| t.get())
-            .clamp(1, 4);
+        let threads = threads();
         let chunk = self.letters.len().div_ceil(threads).max(1);
         let (words, f) = (&self.words, &f);
         std::thread::scope(|scope| {
@@ -153,6 +151,13 @@ impl From<&[Bag]> for Archive {
     }
 }
 
+/// Threads for a pass split across the cores (at most 4).
+pub(crate) fn threads() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, |t| t.get())
+        .clamp(1, 4)
+}
+
 /// Sorts a letter's (term, count) by term and sums the counts of each term.
 fn merge_counts(letter: &mut Vec<(u32, f32)>) {
     letter.sort_unstable_by_key(|(t, _)| *t);
@@ -170,14 +175,6 @@ pub struct Trained {
     pub space: Space,
     /// `letters × dim` unit vectors, row-major, in the archive's order.
     pub vectors: Vec<f32>,
-}
-
-impl Trained {
-    /// The vector of the archive's `i`-th letter.
-    pub fn vector(&self, i: usize) -> &[f32] {
-        let dim = self.space.dim;
-        &self.vectors[i * dim..(i + 1) * dim]
-    }
 }
 
 impl Space {
@@ -256,14 +253,7 @@ impl Space {
         let at = a.transposed();
         let right = randomized_right_vectors(&a, &at, dim)?;
         drop(at);
-        let mut basis = vec![0f32; m * dim];
-        for d in 0..dim {
-            let column = right.col(d);
-            for t in 0..m {
-                basis[t * dim + d] = column[t];
-            }
-        }
-        space.basis = basis;
+        space.basis = from_mat(&right);
         // Each letter's vector is its row of `a` projected on the basis: what `embed` gives.
         let mut vectors = a.times(&space.basis, dim);
         for v in vectors.chunks_exact_mut(dim) {
@@ -306,9 +296,7 @@ impl Space {
             .filter_map(|(term, &c)| {
                 let &t = self.terms.get(term)?;
                 let row = &self.basis[t as usize * self.dim..(t as usize + 1) * self.dim];
-                let dot: f32 = row.iter().zip(target).map(|(a, b)| a * b).sum();
-                let w = (1.0 + c.ln().max(0.0)) * self.idf[t as usize];
-                Some((w * dot, term.as_str()))
+                Some((self.tf_idf(t, c) * dot(target, row), term.as_str()))
             })
             .filter(|(s, _)| *s > 0.0)
             .collect();
@@ -320,6 +308,11 @@ impl Space {
             .collect()
     }
 
+    /// A term's weight for `count` occurrences: (1 + ln tf) × idf.
+    fn tf_idf(&self, t: u32, count: f32) -> f32 {
+        (1.0 + count.ln().max(0.0)) * self.idf[t as usize]
+    }
+
     /// The bag's known terms with tf-idf weights.
     fn bag_weights(&self, bag: &Bag) -> Vec<(u32, f32)> {
         self.weights(
@@ -328,12 +321,12 @@ impl Space {
         )
     }
 
-    /// Known terms with their counts → tf-idf weights (1 + ln tf) × idf, normalised to unit
-    /// length, sorted by term.
+    /// Known terms with their counts → tf-idf weights (`tf_idf`), the heaviest
+    /// `MAX_LETTER_TERMS`, normalised to unit length, sorted by term.
     fn weights(&self, counts: impl Iterator<Item = (u32, f32)>) -> Vec<(u32, f32)> {
         let mut out: Vec<(u32, f32)> = counts
             .filter(|(_, c)| *c > 0.0)
-            .map(|(t, count)| (t, (1.0 + count.ln().max(0.0)) * self.idf[t as usize]))
+            .map(|(t, count)| (t, self.tf_idf(t, count)))
             .collect();
         if out.len() > MAX_LETTER_TERMS {
             out.select_nth_unstable_by(MAX_LETTER_TERMS - 1, |a, b| {
@@ -354,18 +347,32 @@ impl Space {
 
 /// Cosine of two unit vectors.
 pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
-    // Eight running sums: a float sum in one order cannot be vectorised, and a similar
-    // request scans every letter's vector (16M products at 100k letters).
+    dot(a, b)
+}
+
+/// `a · b`, `b` in f32 or in 8-bit codes. Eight running sums: a float sum in one order
+/// cannot be vectorised, and a similar request scans every letter's vector (16M products
+/// at 100k letters).
+fn dot<T: Copy>(a: &[f32], b: &[T]) -> f32
+where
+    f32: From<T>,
+{
     const LANES: usize = 8;
     let mut sums = [0f32; LANES];
-    let (a_body, a_tail) = a.split_at(a.len() / LANES * LANES);
-    let (b_body, b_tail) = b.split_at(a_body.len().min(b.len()));
-    for (x, y) in a_body.chunks_exact(LANES).zip(b_body.chunks_exact(LANES)) {
+    let body = a.len().min(b.len()) / LANES * LANES;
+    for (x, y) in a[..body]
+        .chunks_exact(LANES)
+        .zip(b[..body].chunks_exact(LANES))
+    {
         for i in 0..LANES {
-            sums[i] += x[i] * y[i];
+            sums[i] += x[i] * f32::from(y[i]);
         }
     }
-    let tail: f32 = a_tail.iter().zip(b_tail).map(|(x, y)| x * y).sum();
+    let tail: f32 = a[body..]
+        .iter()
+        .zip(&b[body..])
+        .map(|(x, y)| x * f32::from(*y))
+        .sum();
     sums.iter().sum::<f32>() + tail
 }
 
@@ -385,17 +392,7 @@ pub fn quantise(v: &[f32], codes: &mut [i8]) -> f32 {
 
 /// The dot product of `a` with 8-bit `codes` (multiply by their scale for the cosine).
 pub fn cosine_coded(a: &[f32], codes: &[i8]) -> f32 {
-    const LANES: usize = 8;
-    let mut sums = [0f32; LANES];
-    let (a_body, a_tail) = a.split_at(a.len() / LANES * LANES);
-    let (c_body, c_tail) = codes.split_at(a_body.len().min(codes.len()));
-    for (x, y) in a_body.chunks_exact(LANES).zip(c_body.chunks_exact(LANES)) {
-        for i in 0..LANES {
-            sums[i] += x[i] * y[i] as f32;
-        }
-    }
-    let tail: f32 = a_tail.iter().zip(c_tail).map(|(x, y)| x * *y as f32).sum();
-    sums.iter().sum::<f32>() + tail
+    dot(a, codes)
 }
 
 fn normalise(v: &mut [f32]) {
@@ -475,9 +472,7 @@ impl Compressed {
     fn times(&self, dense: &[f32], width: usize) -> Vec<f32> {
         let n = self.nrows();
         let mut out = vec![0f32; n * width];
-        let threads = std::thread::available_parallelism()
-            .map_or(1, |t| t.get())
-            .clamp(1, 4);
+        let threads = threads();
         let nnz = self.cols.len();
         let mut bounds: Vec<usize> = (1..threads)
             .map(|k| self.ptr.partition_point(|&p| p < nnz * k / threads).min(n))

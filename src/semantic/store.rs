@@ -20,6 +20,8 @@ use super::Space;
 const MAGIC: &[u8; 8] = b"RSLSA01\n";
 const VECTORS_MAGIC: &[u8; 8] = b"RSVEC02\n";
 const LOG_MAGIC: &[u8; 8] = b"RSVLOG1\n";
+/// A log's header: its magic and the checksum of the vectors file it extends.
+const LOG_HEADER: usize = LOG_MAGIC.len() + 8;
 
 /// Writes letters' vectors (id, content hash, `dim` values each) in the space whose file
 /// has checksum `space` to `path` atomically; returns the file's checksum (what a log
@@ -38,9 +40,7 @@ pub fn write_vectors<'a>(
     for (id, hash, vector) in entries {
         put_str(&mut buf, id);
         buf.extend_from_slice(&hash.to_le_bytes());
-        for x in *vector {
-            buf.extend_from_slice(&x.to_le_bytes());
-        }
+        put_f32s(&mut buf, vector);
     }
     write_checked(path, buf)
 }
@@ -59,7 +59,7 @@ pub fn read_vectors(path: &Path, space: u64, dim: usize) -> Option<(Vec<VectorEn
     for _ in 0..count {
         let id = r.str()?;
         let hash = r.u64()?;
-        let vector = (0..dim).map(|_| r.f32()).collect::<Option<Vec<f32>>>()?;
+        let vector = r.f32s(dim)?;
         out.push((id, hash, vector));
     }
     r.0.is_empty().then_some((out, sum))
@@ -80,9 +80,12 @@ pub fn append_vector_log(
     hash: u64,
     vector: Option<&[f32]>,
 ) -> io::Result<()> {
-    let fresh = std::fs::read(path)
+    // Only the header is read: the log may hold thousands of records.
+    let mut header = [0u8; LOG_HEADER];
+    let fresh = std::fs::File::open(path)
+        .and_then(|mut f| io::Read::read_exact(&mut f, &mut header))
         .ok()
-        .and_then(|bytes| log_base(&bytes))
+        .and_then(|()| log_base(&header))
         .is_none_or(|b| b != base);
     let mut file = if fresh {
         let mut file = std::fs::File::create(path)?;
@@ -98,9 +101,7 @@ pub fn append_vector_log(
     match vector {
         Some(v) => {
             record.push(1);
-            for x in v {
-                record.extend_from_slice(&x.to_le_bytes());
-            }
+            put_f32s(&mut record, v);
         }
         None => record.push(0),
     }
@@ -110,11 +111,8 @@ pub fn append_vector_log(
     out.extend_from_slice(&xxh3_64(&record).to_le_bytes());
     file.write_all(&out)?;
     file.sync_data()?;
-    if fresh
-        && let Some(dir) = path.parent()
-        && let Ok(d) = std::fs::File::open(dir)
-    {
-        let _ = d.sync_all();
+    if fresh {
+        sync_dir(path);
     }
     Ok(())
 }
@@ -134,7 +132,7 @@ pub fn read_vector_log(path: &Path, base: u64, dim: usize) -> Vec<LogEntry> {
     if log_base(&bytes) != Some(base) {
         return Vec::new();
     }
-    let mut r = Reader(&bytes[LOG_MAGIC.len() + 8..]);
+    let mut r = Reader(&bytes[LOG_HEADER..]);
     let mut out = Vec::new();
     while let Some(len) = r.u32() {
         let Some(record) = r.take(len as usize) else {
@@ -151,7 +149,7 @@ pub fn read_vector_log(path: &Path, base: u64, dim: usize) -> Vec<LogEntry> {
             let id = rec.str()?;
             let hash = rec.u64()?;
             let vector = match rec.take(1)?[0] {
-                1 => Some((0..dim).map(|_| rec.f32()).collect::<Option<Vec<f32>>>()?),
+                1 => Some(rec.f32s(dim)?),
                 _ => None,
             };
             rec.0.is_empty().then_some((id, hash, vector))
@@ -162,6 +160,13 @@ pub fn read_vector_log(path: &Path, base: u64, dim: usize) -> Vec<LogEntry> {
         }
     }
     out
+}
+
+/// Values as little-endian f32s.
+fn put_f32s(buf: &mut Vec<u8>, values: &[f32]) {
+    for x in values {
+        buf.extend_from_slice(&x.to_le_bytes());
+    }
 }
 
 /// A string as its byte length (u16) and bytes.
@@ -185,9 +190,7 @@ pub fn write_space(space: &Space, path: &Path) -> io::Result<u64> {
     for (t, name) in names.iter().enumerate() {
         put_str(&mut buf, name);
         buf.extend_from_slice(&space.idf[t].to_le_bytes());
-        for x in &space.basis[t * space.dim..(t + 1) * space.dim] {
-            buf.extend_from_slice(&x.to_le_bytes());
-        }
+        put_f32s(&mut buf, &space.basis[t * space.dim..(t + 1) * space.dim]);
     }
     write_checked(path, buf)
 }
@@ -206,12 +209,18 @@ fn write_checked(path: &Path, mut body: Vec<u8>) -> io::Result<u64> {
         file.sync_all()?;
     }
     std::fs::rename(&tmp, path)?;
+    sync_dir(path);
+    Ok(sum)
+}
+
+/// Syncs the folder holding `path`, so that a file created or renamed there survives a
+/// crash (best effort: not every system can sync a folder).
+fn sync_dir(path: &Path) {
     if let Some(dir) = path.parent()
         && let Ok(d) = std::fs::File::open(dir)
     {
         let _ = d.sync_all();
     }
-    Ok(sum)
 }
 
 /// The body of a file written by `write_checked` and its checksum; None when missing or
@@ -239,9 +248,7 @@ pub fn read_space(path: &Path) -> Option<(Space, u64)> {
         let name = r.str()?;
         terms.insert(name, t as u32);
         idf.push(r.f32()?);
-        for _ in 0..dim {
-            basis.push(r.f32()?);
-        }
+        basis.extend(r.f32s(dim)?);
     }
     (r.0.is_empty() && dim > 0).then_some((
         Space {
@@ -275,6 +282,9 @@ impl<'a> Reader<'a> {
     }
     fn f32(&mut self) -> Option<f32> {
         Some(f32::from_le_bytes(self.take(4)?.try_into().ok()?))
+    }
+    fn f32s(&mut self, n: usize) -> Option<Vec<f32>> {
+        (0..n).map(|_| self.f32()).collect()
     }
 }
 
