@@ -138,16 +138,24 @@ impl Meaning {
         let skip = exclude
             .and_then(|id| self.rows.get(id))
             .map(|&(_, row)| row);
-        // The scan scores the 8-bit codes; the best `RERANK × k` are then scored exactly.
+        // The scan scores the 8-bit codes against the target in 8 bits; the best
+        // `RERANK × k` are then scored exactly.
+        let mut coded = vec![0i8; dim];
+        let target_scale = semantic::quantise(target, &mut coded);
+        let coded = &coded;
+        let shortlist = k * RERANK;
+        // Each part keeps its best `shortlist` rows as it goes, not a score for every row.
         let score = |first: usize, block: &[i8]| -> Vec<(f32, usize)> {
-            block
-                .chunks_exact(dim)
-                .enumerate()
-                .map(|(i, v)| (first + i, v))
-                .filter(|(row, _)| Some(*row) != skip)
-                .map(|(row, v)| (semantic::cosine_coded(target, v) * self.scales[row], row))
-                .filter(|(s, _)| *s > 0.0)
-                .collect()
+            let mut best = Shortlist::new(shortlist);
+            for (i, v) in block.chunks_exact(dim).enumerate() {
+                let row = first + i;
+                if Some(row) == skip {
+                    continue;
+                }
+                let dot = semantic::dot_coded(coded, v) as f32;
+                best.offer(dot * target_scale * self.scales[row], row);
+            }
+            best.into_vec()
         };
         // From 20,000 letters on the scan is split across the cores.
         let rows = self.ids.len();
@@ -173,7 +181,7 @@ impl Meaning {
                     .collect()
             })
         };
-        let shortlist = (k * RERANK).min(scored.len());
+        let shortlist = shortlist.min(scored.len());
         if shortlist > 0 {
             scored.select_nth_unstable_by(shortlist - 1, |a, b| b.0.total_cmp(&a.0));
             scored.truncate(shortlist);
@@ -512,6 +520,54 @@ impl Engine {
     }
 }
 
+/// The best `keep` of a stream of positive scores with their rows, in no order: offers
+/// gather up to twice `keep`, then the lower half is dropped and its best score becomes the
+/// bar a later offer must pass. A similar request offers every letter (100k at 100k letters)
+/// and keeps 80.
+struct Shortlist {
+    keep: usize,
+    bar: f32,
+    items: Vec<(f32, usize)>,
+}
+
+impl Shortlist {
+    fn new(keep: usize) -> Self {
+        Shortlist {
+            keep,
+            bar: 0.0,
+            items: Vec::with_capacity(2 * keep),
+        }
+    }
+
+    fn offer(&mut self, score: f32, row: usize) {
+        if score <= self.bar || self.keep == 0 {
+            return;
+        }
+        self.items.push((score, row));
+        if self.items.len() == 2 * self.keep {
+            self.prune();
+        }
+    }
+
+    /// Keeps the best `keep` (ties by lower row, so the result does not depend on the order
+    /// of the offers) and raises the bar to the lowest kept.
+    fn prune(&mut self) {
+        let order = |a: &(f32, usize), b: &(f32, usize)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
+        if self.items.len() > self.keep {
+            self.items.select_nth_unstable_by(self.keep - 1, order);
+            self.items.truncate(self.keep);
+        }
+        if self.items.len() == self.keep {
+            self.bar = self.items.iter().map(|x| x.0).fold(f32::INFINITY, f32::min);
+        }
+    }
+
+    fn into_vec(mut self) -> Vec<(f32, usize)> {
+        self.prune();
+        self.items
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -519,6 +575,26 @@ mod tests {
 
     /// The terms training reads from the index (postings of the word fields, compounds'
     /// parts taken back) are those a letter folded in later gets from `semantic_bag`.
+    #[test]
+    fn a_shortlist_keeps_the_best_scores_of_any_stream() {
+        for keep in [1, 3, 80] {
+            let scores: Vec<f32> = (0..1000)
+                .map(|i| ((i * 7919) % 997) as f32 - 400.0)
+                .collect();
+            let mut list = Shortlist::new(keep);
+            for (row, s) in scores.iter().enumerate() {
+                list.offer(*s, row);
+            }
+            let mut kept: Vec<f32> = list.into_vec().into_iter().map(|x| x.0).collect();
+            kept.sort_by(|a, b| b.total_cmp(a));
+            let mut all: Vec<f32> = scores.into_iter().filter(|s| *s > 0.0).collect();
+            all.sort_by(|a, b| b.total_cmp(a));
+            all.truncate(keep);
+            assert_eq!(kept, all, "keep {keep}");
+        }
+        assert!(Shortlist::new(0).into_vec().is_empty());
+    }
+
     #[test]
     fn the_indexed_topic_words_are_the_letters_bags() {
         let dir = tempfile::tempdir().unwrap();

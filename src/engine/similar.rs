@@ -89,6 +89,14 @@ pub struct SimilarResponse {
     pub hits: Vec<SimilarHit>,
 }
 
+/// What the words of a source find: its distinctive words with their weights, its
+/// near-duplicates (closest first) and the more-like-this ranking.
+struct ByWords {
+    terms: Vec<(String, Score)>,
+    duplicates: Vec<(f32, DocAddress, Letter, NearDuplicate)>,
+    found: Vec<(Score, DocAddress)>,
+}
+
 impl Engine {
     /// Documents most similar to the stored document `id` (itself excluded).
     pub fn similar_to_id(&self, id: &str, req: &SimilarRequest) -> Result<SimilarResponse, Error> {
@@ -152,12 +160,10 @@ impl Engine {
         if !(1..=50).contains(&limit) {
             return Err(Error::bad(Code::BadLimit, "limit must be between 1 and 50"));
         }
-        // The source is normalised once, for its words, its bands and the exact comparison.
-        let body = normalize(body);
-        let source = crate::engine::dedup::Shingled::from_normalized(&body);
-        let terms = self.distinctive_terms(title, &body, letterhead);
-        let f = &self.fields;
+        let target = target.filter(|t| t.iter().any(|x| *x != 0.0));
+        let searcher = self.reader.searcher();
         // The conditions every hit meets: not the source, and the request's filters.
+        let f = &self.fields;
         let mut filters: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         if let Some(id) = exclude {
             filters.push((Occur::MustNot, term_filter(Term::from_field_text(f.id, id))));
@@ -172,88 +178,56 @@ impl Engine {
             all.extend(filters.iter().map(|(o, q)| (*o, q.box_clone())));
             BooleanQuery::new(all)
         };
-        let searcher = self.reader.searcher();
 
-        // Near-duplicates first: candidates sharing a MinHash band, measured exactly.
-        let bands: Vec<(Occur, Box<dyn Query>)> = source
-            .band_terms()
-            .into_iter()
-            .map(|b| {
-                (
-                    Occur::Should,
-                    Box::new(ConstScoreQuery::new(
-                        term_filter(Term::from_field_text(f.lsh, &b)),
-                        1.0,
-                    )) as Box<dyn Query>,
-                )
-            })
-            .collect();
-        let mut duplicates: Vec<(f32, DocAddress, Letter, NearDuplicate)> = Vec::new();
-        if !bands.is_empty() {
-            let candidates = searcher.search(
-                &with_filters(Box::new(BooleanQuery::new(bands))),
-                &TopDocs::with_limit(DUPLICATE_CANDIDATES).order_by_score(),
-            )?;
-            for (_, address) in candidates {
-                let letter = self.letter_at(&searcher, address)?;
-                if let Some(d) = source.compare(&letter.text) {
-                    duplicates.push((d.similarity.max(d.containment), address, letter, d));
-                }
-            }
-            duplicates.sort_by(|a, b| b.0.total_cmp(&a.0));
-        }
-
-        let term_list: Vec<String> = terms.iter().map(|(t, _)| t.clone()).collect();
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for (term, weight) in &terms {
-            for (field, boost) in [(f.body, 1.0), (f.title, 2.0)] {
-                clauses.push((Occur::Should, boosted_term(field, term, weight * boost)));
-            }
-        }
-        let found = if clauses.is_empty() {
-            Vec::new()
-        } else {
-            searcher.search(
-                &with_filters(Box::new(BooleanQuery::new(clauses))),
-                &TopDocs::with_limit(limit.max(FUSED_CANDIDATES)).order_by_score(),
-            )?
-        };
-
-        // By meaning: the letters nearest the source's vector that meet the filters.
-        let target = target.filter(|t| t.iter().any(|x| *x != 0.0));
-        let mut nearest: Vec<DocAddress> = Vec::new();
-        if let Some(target) = &target {
-            let candidates: Vec<String> = self
-                .with_meaning(|m| {
+        // By meaning, the letters nearest the source's vector; the scan of every vector
+        // (the longest part of a request at 100k letters) runs beside the word work.
+        let (nearest, by_words) = std::thread::scope(|scope| {
+            let scan = scope.spawn(|| {
+                let target = target.as_ref()?;
+                self.with_meaning(|m| {
                     m.nearest(target, FUSED_CANDIDATES * 3, exclude)
                         .into_iter()
                         .map(|(_, id)| id.to_string())
-                        .collect()
+                        .collect::<Vec<String>>()
                 })
-                .unwrap_or_default();
-            let allowed = if req.filters.is_empty() {
-                None
-            } else {
-                let ids: Vec<(Occur, Box<dyn Query>)> = candidates
-                    .iter()
-                    .map(|id| (Occur::Should, term_filter(Term::from_field_text(f.id, id))))
-                    .collect();
-                Some(searcher.search(
-                    &with_filters(Box::new(BooleanQuery::new(ids))),
-                    &tantivy::collector::DocSetCollector,
-                )?)
-            };
-            for id in &candidates {
-                if let Some(address) = self.address_of(&searcher, id)?
-                    && allowed.as_ref().is_none_or(|a| a.contains(&address))
-                {
-                    nearest.push(address);
-                    if nearest.len() == FUSED_CANDIDATES {
-                        break;
-                    }
+            });
+            let by_words =
+                self.similar_by_words(&searcher, title, body, letterhead, limit, &with_filters);
+            let nearest = scan.join().expect("vector scan thread panicked");
+            (nearest.unwrap_or_default(), by_words)
+        });
+        let ByWords {
+            terms,
+            duplicates,
+            found,
+        } = by_words?;
+        // The nearest letters that meet the filters.
+        let allowed = if req.filters.is_empty() || nearest.is_empty() {
+            None
+        } else {
+            let ids: Vec<(Occur, Box<dyn Query>)> = nearest
+                .iter()
+                .map(|id| (Occur::Should, term_filter(Term::from_field_text(f.id, id))))
+                .collect();
+            Some(searcher.search(
+                &with_filters(Box::new(BooleanQuery::new(ids))),
+                &tantivy::collector::DocSetCollector,
+            )?)
+        };
+        let mut near: Vec<DocAddress> = Vec::new();
+        for id in &nearest {
+            if let Some(address) = self.address_of(&searcher, id)?
+                && allowed.as_ref().is_none_or(|a| a.contains(&address))
+            {
+                near.push(address);
+                if near.len() == FUSED_CANDIDATES {
+                    break;
                 }
             }
         }
+        let nearest = near;
+        let term_list: Vec<String> = terms.iter().map(|(t, _)| t.clone()).collect();
+
         // Reciprocal-rank fusion of the two rankings.
         let mut fused: HashMap<DocAddress, f32> = HashMap::new();
         for list in [found.iter().map(|(_, a)| *a).collect::<Vec<_>>(), nearest] {
@@ -342,6 +316,71 @@ impl Engine {
             terms: term_list,
             took_ms: (started.elapsed().as_secs_f64() * 1e5).round() / 100.0,
             hits,
+        })
+    }
+
+    /// The word side of a similar request: the source's distinctive words, its
+    /// near-duplicates (candidates sharing a MinHash band, measured exactly, closest first)
+    /// and a more-like-this over those words. `body` is not normalised yet.
+    fn similar_by_words(
+        &self,
+        searcher: &tantivy::Searcher,
+        title: &str,
+        body: &str,
+        letterhead: &str,
+        limit: usize,
+        with_filters: &dyn Fn(Box<dyn Query>) -> BooleanQuery,
+    ) -> Result<ByWords, Error> {
+        let f = &self.fields;
+        // The source is normalised once, for its words, its bands and the exact comparison.
+        let body = normalize(body);
+        let source = crate::engine::dedup::Shingled::from_normalized(&body);
+        let terms = self.distinctive_terms(title, &body, letterhead);
+        let bands: Vec<(Occur, Box<dyn Query>)> = source
+            .band_terms()
+            .into_iter()
+            .map(|b| {
+                (
+                    Occur::Should,
+                    Box::new(ConstScoreQuery::new(
+                        term_filter(Term::from_field_text(f.lsh, &b)),
+                        1.0,
+                    )) as Box<dyn Query>,
+                )
+            })
+            .collect();
+        let mut duplicates = Vec::new();
+        if !bands.is_empty() {
+            let candidates = searcher.search(
+                &with_filters(Box::new(BooleanQuery::new(bands))),
+                &TopDocs::with_limit(DUPLICATE_CANDIDATES).order_by_score(),
+            )?;
+            for (_, address) in candidates {
+                let letter = self.letter_at(searcher, address)?;
+                if let Some(d) = source.compare(&letter.text) {
+                    duplicates.push((d.similarity.max(d.containment), address, letter, d));
+                }
+            }
+            duplicates.sort_by(|a, b| b.0.total_cmp(&a.0));
+        }
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for (term, weight) in &terms {
+            for (field, boost) in [(f.body, 1.0), (f.title, 2.0)] {
+                clauses.push((Occur::Should, boosted_term(field, term, weight * boost)));
+            }
+        }
+        let found = if clauses.is_empty() {
+            Vec::new()
+        } else {
+            searcher.search(
+                &with_filters(Box::new(BooleanQuery::new(clauses))),
+                &TopDocs::with_limit(limit.max(FUSED_CANDIDATES)).order_by_score(),
+            )?
+        };
+        Ok(ByWords {
+            terms,
+            duplicates,
+            found,
         })
     }
 
