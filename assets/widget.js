@@ -387,6 +387,8 @@ mark{background:#fff1a8;color:inherit;padding:0 1px;border-radius:2px;box-shadow
       const st = this.state;
       const hits = Array.isArray(data.hits) ? data.hits : [];
       st.total = Number(data.total) || 0;
+      // Past a threshold the server stops counting: the total is then a lower bound.
+      st.count = data.total_is_exact === false ? `${st.total}+` : String(st.total);
       st.shown += hits.length;
       st.offset += hits.length;
       const lis = hits.map((h) => {
@@ -407,11 +409,11 @@ mark{background:#fff1a8;color:inherit;padding:0 1px;border-radius:2px;box-shadow
           return;
         }
         ol = el('ol', { part: 'hits' });
-        this.results.replaceChildren(el('p', { class: 'sum', part: 'summary' }, T.total(st.total)), ol);
-        this.announce(T.announce(st.total));
+        this.results.replaceChildren(el('p', { class: 'sum', part: 'summary' }, T.total(st.count)), ol);
+        this.announce(T.announce(st.count));
       } else {
         this.results.querySelectorAll('.err').forEach((x) => x.remove());
-        this.announce(T.shown(st.shown, st.total));
+        this.announce(T.shown(st.shown, st.count));
       }
       ol.append(...lis);
       const old = this.results.querySelector('.more');

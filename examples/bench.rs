@@ -38,7 +38,7 @@ use http_client::Client as HttpClient;
 use reply_search::analysis::{Analyzer, NgramTokenizer, WordTokenizer};
 use reply_search::engine::Engine;
 use reply_search::engine::SimilarRequest;
-use reply_search::engine::{SearchRequest, SortOrder};
+use reply_search::engine::{FacetField, SearchRequest, SortOrder};
 use reply_search::ingest::{self, Letter};
 use reply_search::server::pages::url_encode;
 use reply_search::text::Normalized;
@@ -679,12 +679,16 @@ fn build_categories(analyzer: &Analyzer, syn: &Synthetic, n: usize) -> Vec<Categ
             pool: searches(&one, &|_| {}),
         },
         Category {
-            name: "2–3 words (facets on)",
+            name: "1 word, with facets",
+            pool: searches(&one, &|r| r.facets = Some(FacetField::PAGE.to_vec())),
+        },
+        Category {
+            name: "2–3 words",
             pool: searches(&several, &|_| {}),
         },
         Category {
-            name: "2–3 words, facets off",
-            pool: searches(&several, &|r| r.facets = Some(vec![])),
+            name: "2–3 words, with facets",
+            pool: searches(&several, &|r| r.facets = Some(FacetField::PAGE.to_vec())),
         },
         Category {
             name: "\"exact phrase\"",
@@ -798,8 +802,9 @@ fn http_path(w: &Work) -> String {
             if r.sort == Some(SortOrder::Date) {
                 p.push_str("&sort=date");
             }
-            if r.facets.as_ref().is_some_and(|f| f.is_empty()) {
-                p.push_str("&facets=");
+            if let Some(facets) = r.facets.as_ref().filter(|f| !f.is_empty()) {
+                let names: Vec<&str> = facets.iter().map(|f| f.name()).collect();
+                p.push_str(&format!("&facets={}", names.join(",")));
             }
             p
         }

@@ -37,7 +37,10 @@ async fn search_get_and_post_answer_the_same() {
     let app = router(ServerOptions::default());
     let (status, body) = get(
         &app,
-        &format!("/api/search?q={}&limit=3", enc("新质生产力")),
+        &format!(
+            "/api/search?q={}&limit=3&facets=respondent,year",
+            enc("新质生产力")
+        ),
     )
     .await;
     assert_eq!(status, StatusCode::OK);
@@ -61,6 +64,7 @@ async fn search_get_and_post_answer_the_same() {
             .contains("<mark>新质生产力</mark>")
     );
     assert_eq!(body["total"], 1);
+    assert_eq!(body["total_is_exact"], true);
     assert_eq!(
         body["facets"]["respondent"],
         json!({"福田区发展和改革局": 1})
@@ -70,7 +74,7 @@ async fn search_get_and_post_answer_the_same() {
     let request = Request::post("/api/search")
         .header(header::CONTENT_TYPE, "application/json")
         .body(Body::from(
-            json!({"q": "新质生产力", "limit": 3}).to_string(),
+            json!({"q": "新质生产力", "limit": 3, "facets": ["respondent", "year"]}).to_string(),
         ))
         .unwrap();
     let (status, _, posted) = call(&app, request).await;
@@ -78,6 +82,17 @@ async fn search_get_and_post_answer_the_same() {
     let posted: Value = serde_json::from_slice(&posted).unwrap();
     assert_eq!(posted["hits"][0]["id"], body["hits"][0]["id"]);
     assert_eq!(posted["total"], body["total"]);
+    assert_eq!(posted["facets"], body["facets"]);
+
+    // Facets are counted only when asked for.
+    let (status, plain) = get(
+        &app,
+        &format!("/api/search?q={}&limit=3", enc("新质生产力")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(plain["facets"], json!({}));
+    assert_eq!(plain["total"], body["total"]);
 }
 
 #[tokio::test]

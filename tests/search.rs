@@ -287,6 +287,7 @@ fn filters_facets_sort_and_paging() {
         .search(&SearchRequest {
             q: "建议".into(),
             limit: Some(5),
+            facets: Some(FacetField::PAGE.to_vec()),
             ..Default::default()
         })
         .unwrap();
@@ -424,14 +425,18 @@ fn malformed_queries_are_read_leniently_or_rejected_clearly() {
 #[test]
 fn browse_facets_are_exact_and_follow_writes() {
     let engine = util::corpus_engine();
-    let browse = || engine.search(&SearchRequest::default()).unwrap();
+    let with_facets = || SearchRequest {
+        facets: Some(FacetField::PAGE.to_vec()),
+        ..Default::default()
+    };
+    let browse = || engine.search(&with_facets()).unwrap();
     let first = browse();
     assert_eq!(first.total as u64, engine.num_docs());
     // A query that matches everything through the normal path ("-" of a word no letter has).
     let counted = engine
         .search(&SearchRequest {
             q: "-zzzqqqxxx".into(),
-            ..Default::default()
+            ..with_facets()
         })
         .unwrap();
     assert_eq!(counted.total, first.total);
@@ -452,4 +457,45 @@ fn browse_facets_are_exact_and_follow_writes() {
             .map_or(0, |(_, n)| *n)
     };
     assert_eq!(kind_count(&after, "提案"), kind_count(&first, "提案") + 1);
+}
+
+/// Facets are counted only when asked for, and a request for no hits only counts matches
+/// (with a query that leaves out what only scores): pages and totals must not depend on
+/// either (the corpus is far below `TRACK_TOTAL`, so every total is exact).
+#[test]
+fn the_page_does_not_depend_on_how_much_is_counted() {
+    let engine = shared_engine();
+    let queries = [
+        "停车 收费",
+        "老旧小区 加装电梯",
+        "新质生产力 路线图 进展如何",
+        "养老 服务 社区",
+        "学校 教师 培训",
+        "交通 信号灯 路口",
+        "垃圾分类 小区",
+        "农村 饮水 安全",
+        "公共厕所 建设",
+        "就业 创业 补贴 青年",
+    ];
+    for q in queries {
+        for (offset, limit) in [(0, 0), (0, 3), (0, 10), (5, 5), (20, 10)] {
+            let run = |facets: Option<Vec<FacetField>>| {
+                engine
+                    .search(&SearchRequest {
+                        q: q.into(),
+                        limit: Some(limit),
+                        offset,
+                        facets,
+                        ..Default::default()
+                    })
+                    .unwrap()
+            };
+            let (fast, full) = (run(None), run(Some(FacetField::PAGE.to_vec())));
+            assert!(fast.facets.is_empty() && !full.facets.is_empty(), "{q}");
+            assert_eq!(ids(&fast), ids(&full), "{q} at {offset}+{limit}");
+            let scores = |r: &SearchResponse| r.hits.iter().map(|h| h.score).collect::<Vec<_>>();
+            assert_eq!(scores(&fast), scores(&full), "{q} at {offset}+{limit}");
+            assert_eq!((fast.total, fast.total_is_exact), (full.total, true), "{q}");
+        }
+    }
 }

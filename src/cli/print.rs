@@ -29,8 +29,9 @@ pub fn print_hits(r: &SearchResponse) {
         ("【", "】")
     };
     println!(
-        "{} results for {} ({:.1} ms){}",
+        "{}{} results for {} ({:.1} ms){}",
         r.total,
+        if r.total_is_exact { "" } else { "+" },
         r.expanded_query,
         r.took_ms,
         if r.total == 0 {

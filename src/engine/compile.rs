@@ -39,26 +39,40 @@ const NEAR_SLACK: u32 = 6;
 /// words still comes first.
 const CHUNK: Score = 0.5 * TIER;
 
+/// What a built query is for: ranking the documents the plan matches, or only counting
+/// them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Reach {
+    /// Every document the plan matches (with `MatchMode::Most`, those holding a third of the
+    /// counted words), scored.
+    Plan,
+    /// The same documents, matched only: no clause that only adds to the score (whole
+    /// words, adjacency of parts, typed chunks, words that do not count). For counting.
+    Count,
+}
+
 impl Engine {
     /// The tantivy query for a plan.
-    pub(super) fn build(&self, plan: &Plan, mode: MatchMode) -> Box<dyn Query> {
+    pub(super) fn build(&self, plan: &Plan, mode: MatchMode, reach: Reach) -> Box<dyn Query> {
         let mut top: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         if !plan.tiered.is_empty() {
-            // Which words count toward "all / most of the words". A one-char word (局 of
-            // 改革局, 难 of 停车难) or a word in most documents says little alone: it ranks a
-            // document up when present but cannot make it match, unless the query has
-            // nothing else or every word is required.
-            let counts = |c: &Clause| {
-                mode == MatchMode::All
-                    || (!c.common
-                        && c.alternatives
-                            .iter()
-                            .any(|a| compact(a).chars().count() > 1))
-            };
-            let any_counts = plan.tiered.iter().any(counts);
+            let any_counts = plan.tiered.iter().any(|c| counts(c, mode));
             let mut core: Vec<(Occur, Box<dyn Query>)> = Vec::new();
             for c in &plan.tiered {
-                let is_core = counts(c) || !any_counts;
+                let is_core = counts(c, mode) || !any_counts;
+                if reach == Reach::Count {
+                    // Held as written, or in all its parts.
+                    if is_core && c.parts.is_empty() {
+                        core.push((Occur::Should, self.matcher(c)));
+                    } else if is_core {
+                        let either = vec![
+                            (Occur::Should, self.matcher(c)),
+                            (Occur::Should, self.all_parts(c)),
+                        ];
+                        core.push((Occur::Should, Box::new(BooleanQuery::new(either))));
+                    }
+                    continue;
+                }
                 let mut matcher = self.matcher(c);
                 if is_core {
                     // A counted word lifts its documents by a tier (see `TIER`).
@@ -84,9 +98,9 @@ impl Engine {
                     top.push((Occur::Should, clause));
                 }
             }
-            let n = core.len();
             // All the words first, then fewer: down to a third of them, so a natural
             // question is answered by documents holding its rarest words.
+            let n = core.len();
             let minimum = match mode {
                 MatchMode::All => n,
                 MatchMode::Most => n.div_ceil(3),
@@ -99,7 +113,7 @@ impl Engine {
         for c in &plan.required {
             top.push((Occur::Must, self.matcher(c)));
         }
-        for c in &plan.chunks {
+        for c in plan.chunks.iter().filter(|_| reach != Reach::Count) {
             top.push((
                 Occur::Should,
                 Box::new(ConstScoreQuery::new(self.matcher(c), CHUNK)),
@@ -128,16 +142,7 @@ impl Engine {
     /// Documents holding every part of a compound word, scoring `PARTIAL`, plus `NEAR` when
     /// the parts occur in order within a few chars of each other.
     fn parts_matcher(&self, clause: &Clause) -> Box<dyn Query> {
-        let mut all: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for part in &clause.parts {
-            all.push((
-                Occur::Must,
-                Box::new(ConstScoreQuery::new(
-                    any_substring(part, &clause.fields),
-                    0.0,
-                )),
-            ));
-        }
+        let mut all: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, self.all_parts(clause))];
         // Near: the parts as written, in order, with a few chars of slack in all.
         let joined: Vec<String> = clause.parts.iter().map(|p| compact(&p[0])).collect();
         let mut near_any: Vec<(Occur, Box<dyn Query>)> = Vec::new();
@@ -169,6 +174,19 @@ impl Engine {
         Box::new(ShiftQuery::new(Box::new(BooleanQuery::new(all)), PARTIAL))
     }
 
+    /// Documents holding every part of a compound word (scoring nothing).
+    fn all_parts(&self, clause: &Clause) -> Box<dyn Query> {
+        let all = clause
+            .parts
+            .iter()
+            .map(|part| {
+                let any = ConstScoreQuery::new(any_substring(part, &clause.fields), 0.0);
+                (Occur::Must, Box::new(any) as Box<dyn Query>)
+            })
+            .collect();
+        Box::new(BooleanQuery::new(all))
+    }
+
     /// Whole-word matches in the word fields, which rank above sub-word n-gram matches.
     pub(super) fn word_terms(&self, clause: &Clause) -> Box<dyn Query> {
         let f = &self.fields;
@@ -184,6 +202,18 @@ impl Engine {
         }
         Box::new(BooleanQuery::new(any))
     }
+}
+
+/// Whether a word counts toward "all / most of the words". A one-char word (局 of 改革局, 难
+/// of 停车难) or a word in most documents says little alone: it ranks a document up when
+/// present but cannot make it match, unless the query has nothing else or every word is
+/// required.
+fn counts(c: &Clause, mode: MatchMode) -> bool {
+    mode == MatchMode::All
+        || (!c.common
+            && c.alternatives
+                .iter()
+                .any(|a| compact(a).chars().count() > 1))
 }
 
 /// Matches documents containing any of `alternatives` in any of `fields` (n-gram fields,

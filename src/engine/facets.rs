@@ -18,7 +18,7 @@ const FACET_VALUES: usize = 50;
 #[derive(Default)]
 pub struct BrowseFacetCache(Mutex<Option<(u64, Vec<FacetField>, FacetFruit)>>);
 
-type FacetFruit = Vec<(FacetField, FacetCounts)>;
+pub(super) type FacetFruit = Vec<(FacetField, FacetCounts)>;
 
 impl BrowseFacetCache {
     pub(super) fn get_or_compute(

@@ -69,27 +69,39 @@ pub fn needles<'a>(strings: impl IntoIterator<Item = &'a str>) -> Vec<String> {
     out
 }
 
-/// Which of the needles occur in `text` (normalising the text once for all of them).
+/// Which of the needles occur in `text`.
 pub fn contains_each(text: &str, needles: &[String]) -> Vec<bool> {
-    // Only "whether", not "where": the compacted text suffices, no offset tables.
-    let compacted = compact(text);
-    needles
-        .iter()
-        .map(|n| !n.is_empty() && compacted.contains(n.as_str()))
-        .collect()
+    let groups: Vec<&[String]> = needles.iter().map(std::slice::from_ref).collect();
+    holding(&[text], &groups)
 }
 
-/// How many of the needle groups have some needle in one of the texts (normalising each
-/// text once): the words of a query a letter holds, each word given by its written forms.
+/// How many of the needle groups have some needle in one of the texts: the words of a
+/// query a letter holds, each word given by its written forms.
 pub fn count_holding(texts: &[&str], groups: &[Vec<String>]) -> usize {
-    let compacted: Vec<String> = texts.iter().map(|t| compact(t)).collect();
-    groups
-        .iter()
-        .filter(|g| {
-            g.iter()
-                .any(|n| !n.is_empty() && compacted.iter().any(|t| t.contains(n.as_str())))
-        })
-        .count()
+    let groups: Vec<&[String]> = groups.iter().map(Vec::as_slice).collect();
+    holding(texts, &groups).into_iter().filter(|h| *h).count()
+}
+
+/// Whether each group has some needle in one of the texts. Only "whether", not "where".
+/// A needle (normalised, compacted) found verbatim in the text as written is in its
+/// normalised form too (folding maps the needle's chars to themselves); the texts are
+/// normalised, once, only for the groups not found so: stored letters are mostly written
+/// in normalised form already, and normalising a whole letter per hit cost more than the
+/// search.
+fn holding(texts: &[&str], groups: &[&[String]]) -> Vec<bool> {
+    let found = |texts: &[&str], g: &[String]| {
+        g.iter()
+            .any(|n| !n.is_empty() && texts.iter().any(|t| t.contains(n.as_str())))
+    };
+    let mut held: Vec<bool> = groups.iter().map(|g| found(texts, g)).collect();
+    if held.iter().any(|h| !h) {
+        let compacted: Vec<String> = texts.iter().map(|t| compact(t)).collect();
+        let compacted: Vec<&str> = compacted.iter().map(String::as_str).collect();
+        for (h, g) in held.iter_mut().zip(groups) {
+            *h = *h || found(&compacted, g);
+        }
+    }
+    held
 }
 
 /// Merges overlapping or touching ranges.
@@ -319,6 +331,10 @@ fn candidate_region(text: &str, needles: &[String], max_chars: usize) -> Range<u
     if text.len() <= max_chars * 3 * 8 {
         return 0..text.len();
     }
+    if needles.iter().all(|n| n.is_empty()) {
+        // Nothing to find: the snippet is the opening.
+        return 0..step_chars(text, 0, 2 * max_chars as isize);
+    }
     match needles
         .iter()
         .filter(|n| !n.is_empty())
@@ -339,6 +355,21 @@ mod tests {
 
     fn n(s: &[&str]) -> Vec<String> {
         needles(s.iter().copied())
+    }
+
+    #[test]
+    fn words_held_verbatim_or_only_once_normalised() {
+        // 停車 (traditional) and a line break inside 加装\n电梯 are found only in the
+        // normalised text; 小区 verbatim; 垃圾 not at all.
+        let text = "老旧小区加装\n电梯，解决停車难";
+        let groups = vec![n(&["小区"]), n(&["加装电梯"]), n(&["停车"]), n(&["垃圾"])];
+        assert_eq!(count_holding(&[text], &groups), 3);
+        assert_eq!(count_holding(&["标题有垃圾", text], &groups), 4);
+        assert_eq!(count_holding(&[text], &[]), 0);
+        assert_eq!(
+            contains_each(text, &["电梯".into(), "停车难".into(), "垃圾".into()]),
+            vec![true, true, false]
+        );
     }
 
     #[test]

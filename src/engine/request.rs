@@ -13,6 +13,10 @@ pub const MAX_LIMIT: usize = 100;
 /// Deepest result reachable by paging.
 pub const MAX_OFFSET: usize = 10_000;
 
+/// Matches are counted exactly up to this many; past it `total` is a lower bound
+/// (`total_is_exact` false), unless facets were asked for, which count every match anyway.
+pub const TRACK_TOTAL: usize = 10_000;
+
 /// The order of hits.
 #[derive(
     Debug,
@@ -78,8 +82,8 @@ pub enum FacetField {
 }
 
 impl FacetField {
-    pub const DEFAULT: [FacetField; 3] =
-        [FacetField::Respondent, FacetField::Year, FacetField::Kind];
+    /// The facets the search page shows (beside its results).
+    pub const PAGE: [FacetField; 3] = [FacetField::Respondent, FacetField::Year, FacetField::Kind];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -169,7 +173,8 @@ pub struct SearchRequest {
     /// `relevance` (default when there is a query) or `date` (newest first; default without one).
     #[arg(long, value_enum)]
     pub sort: Option<SortOrder>,
-    /// Facets to count; default respondent, year, kind.
+    /// Facets to count (respondent, year, kind, session); none unless asked for: counting
+    /// them visits every match.
     #[arg(long, value_enum, value_delimiter = ',')]
     pub facets: Option<Vec<FacetField>>,
     /// `most` (default): all words first, then most of them; `all`: every word required.
@@ -236,7 +241,10 @@ pub struct SearchResponse {
     /// `expanded_query` says more than the query).
     #[serde(skip)]
     pub expanded: bool,
+    /// Letters matching: exact when `total_is_exact`, else a lower bound (past
+    /// `TRACK_TOTAL` matches, counting stops).
     pub total: usize,
+    pub total_is_exact: bool,
     pub offset: usize,
     pub limit: usize,
     pub took_ms: f64,

@@ -4,15 +4,18 @@
 use std::time::Instant;
 
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::AllQuery;
-use tantivy::{DocAddress, Order, Score};
+use tantivy::query::{AllQuery, EnableScoring, Query};
+use tantivy::{DocAddress, DocSet, Order, Score, Searcher, TERMINATED};
 
 use super::Engine;
-use super::facets::FacetCollector;
+use super::compile::Reach;
+use super::facets::{FacetCollector, FacetFruit};
 use super::highlight;
+use super::plan::Plan;
 use super::query;
 use super::request::{
     FacetField, Hit, MAX_LIMIT, MAX_OFFSET, Note, SearchRequest, SearchResponse, SortOrder, Stats,
+    TRACK_TOTAL,
 };
 use crate::error::{Code, Error};
 
@@ -36,72 +39,24 @@ impl Engine {
         }
         let parsed = query::parse(&req.q)?;
         let plan = self.plan(&parsed, req)?;
-        let tantivy_query = self.build(&plan, req.match_mode);
         let sort = req.sort.unwrap_or(if plan.is_empty() {
             SortOrder::Date
         } else {
             SortOrder::Relevance
         });
-        let facet_fields = req
-            .facets
-            .clone()
-            .unwrap_or_else(|| FacetField::DEFAULT.to_vec());
-
+        let facet_fields = req.facets.clone().unwrap_or_default();
         let searcher = self.reader.searcher();
-        let facets = FacetCollector {
-            fields: facet_fields.clone(),
-            values: self.facet_values.clone(),
-        };
-        let (addresses, total, facet_counts): (Vec<(Score, DocAddress)>, usize, _) = if plan
-            .matches_everything()
-        {
-            // Browsing (no query, no filter): the counts are those of the whole index, the
-            // same for every such request until the next commit, so they are cached.
-            let counts = self
-                .browse_facets
-                .get_or_compute(&searcher, &facet_fields, || {
-                    searcher.search(&AllQuery, &facets)
-                })?;
-            let total = searcher.num_docs() as usize;
-            let docs = if limit == 0 {
-                Vec::new()
-            } else {
-                let top = TopDocs::with_limit(limit).and_offset(req.offset);
-                match sort {
-                    SortOrder::Relevance => searcher.search(&AllQuery, &top.order_by_score())?,
-                    SortOrder::Date => searcher
-                        .search(
-                            &AllQuery,
-                            &top.order_by_fast_field::<i64>("date", Order::Desc),
-                        )?
-                        .into_iter()
-                        .map(|(_, a)| (0.0, a))
-                        .collect(),
-                }
-            };
-            (docs, total, counts)
-        } else if limit == 0 {
-            let (total, counts) = searcher.search(&tantivy_query, &(Count, facets))?;
-            (Vec::new(), total, counts)
+        let found = if plan.matches_everything() {
+            self.browse(&searcher, req, limit, sort, &facet_fields)?
         } else {
-            let top = TopDocs::with_limit(limit).and_offset(req.offset);
-            match sort {
-                SortOrder::Relevance => {
-                    searcher.search(&tantivy_query, &(top.order_by_score(), Count, facets))?
-                }
-                SortOrder::Date => {
-                    // Score still matters for display; date decides the order.
-                    let by_date = top.order_by_fast_field::<i64>("date", Order::Desc);
-                    let (docs, total, counts) =
-                        searcher.search(&tantivy_query, &(by_date, Count, facets))?;
-                    (
-                        docs.into_iter().map(|(_, a)| (0.0, a)).collect(),
-                        total,
-                        counts,
-                    )
-                }
-            }
+            self.collect(&searcher, &plan, req, limit, sort, &facet_fields)?
         };
+        let Found {
+            docs: addresses,
+            total,
+            total_is_exact,
+            facets: facet_counts,
+        } = found;
 
         let needles = highlight::needles(plan.positive_strings());
         // Each word's written forms, to count the words a hit holds.
@@ -150,6 +105,7 @@ impl Engine {
             words: words.len(),
             expanded,
             total,
+            total_is_exact,
             offset: req.offset,
             limit,
             took_ms: (started.elapsed().as_secs_f64() * 1e5).round() / 100.0,
@@ -158,6 +114,138 @@ impl Engine {
             notes,
         })
     }
+}
+
+/// The page of a search with its count and facets, before the hits are read.
+struct Found {
+    docs: Vec<(Score, DocAddress)>,
+    total: usize,
+    total_is_exact: bool,
+    facets: FacetFruit,
+}
+
+impl Engine {
+    /// Browsing (no query, no filter): the counts are those of the whole index, the same for
+    /// every such request until the next commit, so they are cached.
+    fn browse(
+        &self,
+        searcher: &Searcher,
+        req: &SearchRequest,
+        limit: usize,
+        sort: SortOrder,
+        facet_fields: &[FacetField],
+    ) -> Result<Found, Error> {
+        let facets = if facet_fields.is_empty() {
+            FacetFruit::new()
+        } else {
+            self.browse_facets
+                .get_or_compute(searcher, facet_fields, || {
+                    searcher.search(&AllQuery, &self.facet_collector(facet_fields))
+                })?
+        };
+        let docs = if limit == 0 {
+            Vec::new()
+        } else {
+            let top = TopDocs::with_limit(limit).and_offset(req.offset);
+            match sort {
+                SortOrder::Relevance => searcher.search(&AllQuery, &top.order_by_score())?,
+                SortOrder::Date => searcher
+                    .search(
+                        &AllQuery,
+                        &top.order_by_fast_field::<i64>("date", Order::Desc),
+                    )?
+                    .into_iter()
+                    .map(|(_, a)| (0.0, a))
+                    .collect(),
+            }
+        };
+        Ok(Found {
+            docs,
+            total: searcher.num_docs() as usize,
+            total_is_exact: true,
+            facets,
+        })
+    }
+
+    /// The page of a query, its count and the facets asked for (none by default: counting
+    /// them reads every match's columns). A request for no hits and no facets only counts,
+    /// up to `TRACK_TOTAL`; otherwise every match is scored and counted exactly.
+    fn collect(
+        &self,
+        searcher: &Searcher,
+        plan: &Plan,
+        req: &SearchRequest,
+        limit: usize,
+        sort: SortOrder,
+        facet_fields: &[FacetField],
+    ) -> Result<Found, Error> {
+        if facet_fields.is_empty() && limit == 0 {
+            let matching = self.build(plan, req.match_mode, Reach::Count);
+            let (total, total_is_exact) = count_up_to(searcher, matching.as_ref(), TRACK_TOTAL)?;
+            return Ok(Found {
+                docs: Vec::new(),
+                total,
+                total_is_exact,
+                facets: FacetFruit::new(),
+            });
+        }
+        let query = self.build(plan, req.match_mode, Reach::Plan);
+        let facets = self.facet_collector(facet_fields);
+        let (docs, total, facets) = if limit == 0 {
+            let (total, counts) = searcher.search(query.as_ref(), &(Count, facets))?;
+            (Vec::new(), total, counts)
+        } else {
+            let top = TopDocs::with_limit(limit).and_offset(req.offset);
+            match sort {
+                SortOrder::Relevance => {
+                    searcher.search(query.as_ref(), &(top.order_by_score(), Count, facets))?
+                }
+                SortOrder::Date => {
+                    // Score still matters for display; date decides the order.
+                    let by_date = top.order_by_fast_field::<i64>("date", Order::Desc);
+                    let (docs, total, counts) =
+                        searcher.search(query.as_ref(), &(by_date, Count, facets))?;
+                    let docs = docs.into_iter().map(|(_, a)| (0.0, a)).collect();
+                    (docs, total, counts)
+                }
+            }
+        };
+        Ok(Found {
+            docs,
+            total,
+            total_is_exact: true,
+            facets,
+        })
+    }
+
+    fn facet_collector(&self, fields: &[FacetField]) -> FacetCollector {
+        FacetCollector {
+            fields: fields.to_vec(),
+            values: self.facet_values.clone(),
+        }
+    }
+}
+
+/// The documents `query` matches, counted up to `cap`: `(count, exact)`. Past `cap` it
+/// stops and returns `(cap, false)`, a lower bound, instead of visiting every match.
+fn count_up_to(searcher: &Searcher, query: &dyn Query, cap: usize) -> Result<(usize, bool), Error> {
+    let weight = query.weight(EnableScoring::disabled_from_searcher(searcher))?;
+    let mut count = 0;
+    for reader in searcher.segment_readers() {
+        let alive = reader.alive_bitset();
+        let mut scorer = weight.scorer(reader, 1.0)?;
+        let mut doc = scorer.doc();
+        while doc != TERMINATED {
+            if alive.is_none_or(|a| a.is_alive(doc)) {
+                if count == cap {
+                    return Ok((cap, false));
+                }
+                count += 1;
+            }
+            doc = scorer.advance();
+        }
+    }
+    Ok((count, true))
 }
 
 impl Engine {
@@ -188,5 +276,33 @@ impl Engine {
             index_bytes: self.size_bytes(),
             facets: all.facets,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tantivy::schema::{STRING, Schema};
+    use tantivy::{Index, IndexWriter, TantivyDocument, Term};
+
+    #[test]
+    fn counting_stops_at_the_cap_and_skips_deleted_letters() {
+        let mut schema = Schema::builder();
+        let id = schema.add_text_field("id", STRING);
+        let index = Index::create_in_ram(schema.build());
+        let mut writer: IndexWriter = index.writer_with_num_threads(1, 15_000_000).unwrap();
+        for i in 0..6 {
+            let mut doc = TantivyDocument::default();
+            doc.add_text(id, i.to_string());
+            writer.add_document(doc).unwrap();
+        }
+        writer.commit().unwrap();
+        writer.delete_term(Term::from_field_text(id, "0"));
+        writer.commit().unwrap();
+        let searcher = index.reader().unwrap().searcher();
+        assert_eq!(count_up_to(&searcher, &AllQuery, 3).unwrap(), (3, false));
+        assert_eq!(count_up_to(&searcher, &AllQuery, 4).unwrap(), (4, false));
+        assert_eq!(count_up_to(&searcher, &AllQuery, 5).unwrap(), (5, true));
+        assert_eq!(count_up_to(&searcher, &AllQuery, 6).unwrap(), (5, true));
     }
 }

@@ -63,7 +63,8 @@ pub struct SearchParams {
     /// Hits to skip, up to 10000.
     offset: Option<usize>,
     sort: Option<SortOrder>,
-    /// Comma-separated: respondent, year, kind, session. Empty for none.
+    /// Facets to count, comma-separated: respondent, year, kind, session. None unless asked
+    /// for (counting them visits every match, and makes `total` exact).
     facets: Option<String>,
     /// `most` (default) or `all`.
     #[serde(rename = "match")]

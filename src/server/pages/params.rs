@@ -1,6 +1,7 @@
 //! The search page's query string: parsed leniently, and turned back into URLs.
 
 use super::*;
+use crate::engine::FacetField;
 use crate::text::date::YEARS;
 
 /// The search page's query string, parsed leniently.
@@ -148,7 +149,8 @@ impl Params {
             offset: (self.page - 1) * PER_PAGE,
             filters: self.filters.clone(),
             sort: self.sort,
-            facets: None,
+            // The sidebar shows these.
+            facets: Some(FacetField::PAGE.to_vec()),
             match_mode: if self.all {
                 MatchMode::All
             } else {

@@ -83,7 +83,7 @@ fn results(params: &Params, r: &SearchResponse) -> Markup {
                     @if q.is_empty() { "筛选结果" } @else { "“" (q) "”的检索结果" }
                 }
                 p.summary {
-                    "共找到 " strong { (r.total) } " 条答复"
+                    "共找到 " strong { (r.total) @if !r.total_is_exact { "+" } } " 条答复"
                     span.muted { "（用时 " (r.took_ms) " 毫秒）" }
                 }
                 @if r.expanded && !expanded.is_empty() {
