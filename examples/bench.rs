@@ -90,7 +90,8 @@ struct Opts {
     /// Internal: serve the index in DIR (the server process of --http)
     #[arg(long, value_name = "DIR", hide = true)]
     serve_child: Option<PathBuf>,
-    /// Reuse the project index of an earlier `--keep` run and measure search only
+    /// Reuse the project index of an earlier `--keep` run and measure search only (and HTTP
+    /// with --http)
     #[arg(long)]
     search_only: bool,
     /// Keep the index folders after the run
@@ -812,6 +813,8 @@ fn http_path(w: &Work) -> String {
 }
 
 struct Load {
+    /// Which mix of requests (see `http_mixes`).
+    mix: &'static str,
     concurrency: usize,
     tool: &'static str,
     secs: f64,
@@ -863,6 +866,7 @@ async fn builtin_load(
     let secs = started.elapsed().as_secs_f64();
     all.sort_by(|a, b| a.total_cmp(b));
     Ok(Load {
+        mix: "",
         concurrency,
         tool: "built-in client",
         secs,
@@ -955,6 +959,7 @@ fn wrk_load(
             .sum::<u64>();
     }
     Ok(Load {
+        mix: "",
         concurrency,
         tool: "wrk",
         secs: secs as f64,
@@ -1028,7 +1033,7 @@ struct HttpReport {
 
 fn http_bench(
     index_dir: &Path,
-    paths: Vec<String>,
+    mixes: Vec<(&'static str, Vec<String>)>,
     opts: &Opts,
     work_dir: &Path,
 ) -> Result<HttpReport> {
@@ -1064,7 +1069,7 @@ fn http_bench(
         .build()?;
     let report = rt.block_on(async move {
         let mut conn = HttpClient::new(addr);
-        let status = conn.send("GET", &paths[0], None).await?;
+        let status = conn.send("GET", &mixes[0].1[0], None).await?;
         let first_answer_ms = started.elapsed().as_secs_f64() * 1e3;
         if status != 200 {
             bail!("first search answered {status}");
@@ -1078,35 +1083,40 @@ fn http_bench(
             bail!("first suggestion answered {status}");
         }
         drop(conn);
-        // Warm up with every distinct path once.
+        // Warm up with distinct paths of every mix.
         let mut conn = HttpClient::new(addr);
-        for p in paths.iter().take(200) {
-            conn.send("GET", p, None).await?;
+        for (_, paths) in &mixes {
+            for p in paths.iter().take(200) {
+                conn.send("GET", p, None).await?;
+            }
         }
         drop(conn);
         let rss_idle = rss_of(pid);
-        let paths = Arc::new(paths);
         let mut loads = Vec::new();
-        for c in [1usize, 32] {
-            log(format!(
-                "http: concurrency {c}, {} s, {client:?}",
-                opts.http_secs
-            ));
-            let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-            let sampler = rss_sampler(pid, stop.clone());
-            let mut load = match client {
-                Client::Builtin => builtin_load(addr, paths.clone(), c, opts.http_secs).await?,
-                Client::Wrk => {
-                    let paths = paths.clone();
-                    let wd = work_dir.to_path_buf();
-                    let secs = opts.http_secs;
-                    tokio::task::spawn_blocking(move || wrk_load(addr, &paths, c, secs, &wd))
-                        .await??
-                }
-            };
-            stop.store(true, std::sync::atomic::Ordering::Relaxed);
-            (load.rss_peak, load.anon_peak) = sampler.join().unwrap_or((0.0, 0.0));
-            loads.push(load);
+        for (mix, paths) in mixes {
+            let paths = Arc::new(paths);
+            for c in [1usize, 32] {
+                log(format!(
+                    "http: {mix}, concurrency {c}, {} s, {client:?}",
+                    opts.http_secs
+                ));
+                let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+                let sampler = rss_sampler(pid, stop.clone());
+                let mut load = match client {
+                    Client::Builtin => builtin_load(addr, paths.clone(), c, opts.http_secs).await?,
+                    Client::Wrk => {
+                        let paths = paths.clone();
+                        let wd = work_dir.to_path_buf();
+                        let secs = opts.http_secs;
+                        tokio::task::spawn_blocking(move || wrk_load(addr, &paths, c, secs, &wd))
+                            .await??
+                    }
+                };
+                stop.store(true, std::sync::atomic::Ordering::Relaxed);
+                (load.rss_peak, load.anon_peak) = sampler.join().unwrap_or((0.0, 0.0));
+                load.mix = mix;
+                loads.push(load);
+            }
         }
         anyhow::Ok(HttpReport {
             open_ms,
@@ -1120,6 +1130,31 @@ fn http_bench(
     drop(child.stdin.take());
     let _ = child.wait();
     report
+}
+
+/// The request mixes of the HTTP load, interleaved by category: what a search box sends
+/// (words, phrases, filters, paging; no facets, no similar letters), and every category.
+fn http_mixes(categories: &[Category], n: usize) -> Vec<(&'static str, Vec<String>)> {
+    const SEARCH_BOX: [&str; 5] = [
+        "1 word",
+        "2–3 words",
+        "\"exact phrase\"",
+        "2–3 words + kind + year",
+        "1 word, offset 500",
+    ];
+    let mix = |keep: &dyn Fn(&Category) -> bool| {
+        let mut paths = Vec::new();
+        for i in 0..n {
+            for cat in categories.iter().filter(|c| keep(c)) {
+                paths.push(http_path(&cat.pool[i % cat.pool.len()]));
+            }
+        }
+        paths
+    };
+    vec![
+        ("search box", mix(&|c| SEARCH_BOX.contains(&c.name))),
+        ("every category", mix(&|_| true)),
+    ]
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1410,13 +1445,12 @@ fn main() -> Result<()> {
     trim_heap();
 
     let http = if opts.http {
-        let mut paths = Vec::new();
-        for i in 0..n_pool {
-            for cat in &categories {
-                paths.push(http_path(&cat.pool[i % cat.pool.len()]));
-            }
-        }
-        Some(http_bench(&project_dir, paths, &opts, &work_dir)?)
+        Some(http_bench(
+            &project_dir,
+            http_mixes(&categories, n_pool),
+            &opts,
+            &work_dir,
+        )?)
     } else {
         None
     };
@@ -1548,12 +1582,13 @@ fn main() -> Result<()> {
             h.rss_idle.1
         );
         w!(
-            "| concurrency | client | s | requests | req/s | p50 ms | p99 ms | errors | peak RSS | of which anonymous |"
+            "| mix | concurrency | client | s | requests | req/s | p50 ms | p99 ms | errors | peak RSS | of which anonymous |"
         );
-        w!("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        w!("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         for l in &h.loads {
             w!(
-                "| {} | {} | {:.0} | {} | {:.0} | {:.2} | {:.2} | {} | {:.0} MB | {:.0} MB |",
+                "| {} | {} | {} | {:.0} | {} | {:.0} | {:.2} | {:.2} | {} | {:.0} MB | {:.0} MB |",
+                l.mix,
                 l.concurrency,
                 l.tool,
                 l.secs,
@@ -1608,6 +1643,21 @@ fn search_only(
     for cat in categories.iter().filter(|c| c.name.contains(only.as_str())) {
         let l = measure(&engine, cat, opts.runs)?;
         println!("{}", l.row());
+    }
+    drop(engine);
+    if opts.http {
+        let work_dir = project_dir.parent().unwrap_or(project_dir);
+        let h = http_bench(project_dir, http_mixes(&categories, 120), opts, work_dir)?;
+        println!(
+            "\n| mix | concurrency | req/s | p50 ms | p99 ms | errors | peak RSS | of which anonymous |"
+        );
+        println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+        for l in &h.loads {
+            println!(
+                "| {} | {} | {:.0} | {:.2} | {:.2} | {} | {:.0} MB | {:.0} MB |",
+                l.mix, l.concurrency, l.rps, l.p50, l.p99, l.errors, l.rss_peak, l.anon_peak
+            );
+        }
     }
     Ok(())
 }
