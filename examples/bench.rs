@@ -1649,6 +1649,10 @@ fn search_only(
         let work_dir = project_dir.parent().unwrap_or(project_dir);
         let h = http_bench(project_dir, http_mixes(&categories, 120), opts, work_dir)?;
         println!(
+            "\nServer start: spawn → listening {:.1} ms, → first search answered {:.1} ms; first suggestion {:.1} ms; idle RSS {:.0} MB ({:.0} MB anonymous).",
+            h.open_ms, h.first_answer_ms, h.first_suggest_ms, h.rss_idle.0, h.rss_idle.1
+        );
+        println!(
             "\n| mix | concurrency | req/s | p50 ms | p99 ms | errors | peak RSS | of which anonymous |"
         );
         println!("|---|---:|---:|---:|---:|---:|---:|---:|");

@@ -17,6 +17,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::Ordering;
+use std::sync::{Condvar, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use tantivy::postings::Postings;
 use tantivy::schema::IndexRecordOption;
@@ -351,22 +352,37 @@ impl Engine {
 
     /// Runs `f` on the semantic index, when there is one.
     pub(super) fn with_meaning<T>(&self, f: impl FnOnce(&Meaning) -> T) -> Option<T> {
-        let guard = self.meaning.read().unwrap_or_else(|p| p.into_inner());
+        let guard = self.meaning.read();
         guard.as_ref().map(f)
     }
 
-    /// Loads the space and vectors saved beside the index (if any). Only writes bring them
-    /// in line with the index (`refresh_meaning`, run by every sync): a process that only
-    /// reads never trains or writes the files. Until then a letter without a vector is
-    /// embedded when it is the source of a request, and scores 0 as a hit.
+    /// Starts loading the space and vectors saved beside the index (if any) on a thread of
+    /// its own: at 100k letters that reads 100 MB and takes most of a second, and searches
+    /// need none of it. Whatever uses the space waits until it is loaded (`MeaningSlot`).
+    /// Only writes bring it in line with the index (`refresh_meaning`, run by every sync): a
+    /// process that only reads never trains or writes the files. Until then a letter without
+    /// a vector is embedded when it is the source of a request, and scores 0 as a hit.
     pub(super) fn load_meaning(&self) {
-        if let Some(dir) = &self.dir
-            && let Some((space, sum)) = semantic::read_space(&dir.join(SPACE_FILE))
-        {
-            let mut meaning = Meaning::new(space);
-            meaning.space_sum = sum;
-            meaning.read_vectors(dir);
-            *self.meaning.write().unwrap_or_else(|p| p.into_inner()) = Some(meaning);
+        let Some(dir) = self.dir.clone() else {
+            self.meaning.loaded();
+            return;
+        };
+        let slot = self.meaning.clone();
+        let started = std::thread::Builder::new()
+            .name("load-meaning".into())
+            .spawn(move || {
+                // Marks the slot loaded however this ends, a panic included.
+                let _done = Loaded(&slot);
+                if let Some((space, sum)) = semantic::read_space(&dir.join(SPACE_FILE)) {
+                    let mut meaning = Meaning::new(space);
+                    meaning.space_sum = sum;
+                    meaning.read_vectors(&dir);
+                    *slot.lock.write().unwrap_or_else(|p| p.into_inner()) = Some(meaning);
+                }
+            });
+        if let Err(e) = started {
+            tracing::warn!(error = %e, "could not start loading the semantic space");
+            self.meaning.loaded();
         }
     }
 
@@ -374,7 +390,7 @@ impl Engine {
     /// drops those gone, retrains the space when there is none or the archive has grown
     /// enough (or `retrain`). Saves what changed.
     pub(super) fn refresh_meaning(&self, retrain: bool) -> Result<(), Error> {
-        let mut guard = self.meaning.write().unwrap_or_else(|p| p.into_inner());
+        let mut guard = self.meaning.write();
         let searcher = self.reader.searcher();
         let letters = searcher.num_docs() as usize;
         if retrain || self.due_for_training(guard.as_ref(), letters) {
@@ -464,7 +480,7 @@ impl Engine {
         id: &str,
         written: Option<(&Letter, u64)>,
     ) -> Result<(), Error> {
-        let mut guard = self.meaning.write().unwrap_or_else(|p| p.into_inner());
+        let mut guard = self.meaning.write();
         let letters = self.reader.searcher().num_docs() as usize;
         if self.due_for_training(guard.as_ref(), letters) {
             drop(guard);
@@ -490,7 +506,7 @@ impl Engine {
 
     /// Forgets the space (for `index --rebuild`), on disk too.
     pub(super) fn clear_meaning(&self) {
-        *self.meaning.write().unwrap_or_else(|p| p.into_inner()) = None;
+        *self.meaning.write() = None;
         self.meaning_attempt.store(0, Ordering::SeqCst);
         if let Some(dir) = &self.dir {
             let _ = std::fs::remove_file(dir.join(SPACE_FILE));
@@ -517,6 +533,50 @@ impl Engine {
         if let Err(e) = meaning.write_vectors(dir) {
             tracing::warn!(error = %e, "could not save the semantic vectors");
         }
+    }
+}
+
+/// The semantic space and vectors of an engine, loaded in the background when the engine
+/// opens: reading or writing them waits until the load has finished, so no request sees an
+/// engine without the space it has on disk.
+#[derive(Default)]
+pub(super) struct MeaningSlot {
+    lock: RwLock<Option<Meaning>>,
+    done: Mutex<bool>,
+    ready: Condvar,
+}
+
+impl MeaningSlot {
+    fn wait(&self) {
+        let mut done = self.done.lock().unwrap_or_else(|p| p.into_inner());
+        while !*done {
+            done = self.ready.wait(done).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+
+    /// Marks the load finished (also when there was nothing to load).
+    pub(super) fn loaded(&self) {
+        *self.done.lock().unwrap_or_else(|p| p.into_inner()) = true;
+        self.ready.notify_all();
+    }
+
+    fn read(&self) -> RwLockReadGuard<'_, Option<Meaning>> {
+        self.wait();
+        self.lock.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, Option<Meaning>> {
+        self.wait();
+        self.lock.write().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Marks a slot loaded when dropped.
+struct Loaded<'a>(&'a MeaningSlot);
+
+impl Drop for Loaded<'_> {
+    fn drop(&mut self) {
+        self.0.loaded();
     }
 }
 
@@ -575,6 +635,32 @@ mod tests {
 
     /// The terms training reads from the index (postings of the word fields, compounds'
     /// parts taken back) are those a letter folded in later gets from `semantic_bag`.
+    #[test]
+    fn the_space_is_read_only_once_loaded() {
+        use std::sync::Arc;
+        use std::sync::atomic::AtomicBool;
+        let slot = Arc::new(MeaningSlot::default());
+        let stored = Arc::new(AtomicBool::new(false));
+        let (loader, flag) = (slot.clone(), stored.clone());
+        let load = std::thread::spawn(move || {
+            let _done = Loaded(&loader);
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            flag.store(true, Ordering::SeqCst);
+        });
+        assert!(slot.read().is_none());
+        assert!(stored.load(Ordering::SeqCst), "read before the load finished");
+        load.join().unwrap();
+        // A load that panics still lets readers through.
+        let slot = Arc::new(MeaningSlot::default());
+        let loader = slot.clone();
+        let _ = std::thread::spawn(move || {
+            let _done = Loaded(&loader);
+            panic!("unreadable space");
+        })
+        .join();
+        assert!(slot.write().is_none());
+    }
+
     #[test]
     fn a_shortlist_keeps_the_best_scores_of_any_stream() {
         for keep in [1, 3, 80] {

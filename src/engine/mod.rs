@@ -63,7 +63,7 @@ pub struct Engine {
     body_dfs: Mutex<(u64, HashMap<String, u64>)>,
     /// The semantic space and every letter's vector (None until the archive is big enough
     /// to train one).
-    meaning: std::sync::RwLock<Option<meaning::Meaning>>,
+    meaning: Arc<meaning::MeaningSlot>,
     /// Letters at the last training attempt (also a failed one: an archive of near-identical
     /// letters may have too few distinct words), so that writes do not retry on every letter.
     meaning_attempt: std::sync::atomic::AtomicUsize,
@@ -102,9 +102,7 @@ impl Engine {
             serde_json::to_vec(&meta).expect("meta serialises"),
         )
         .map_err(|e| Error::io(&meta_path, e))?;
-        let engine = Self::from_index(index, fields, analyzer, Some(dir.to_path_buf()))?;
-        engine.load_meaning();
-        Ok(engine)
+        Self::from_index(index, fields, analyzer, Some(dir.to_path_buf()))
     }
 
     /// An index in RAM, for tests and examples.
@@ -134,7 +132,7 @@ impl Engine {
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
-        Ok(Engine {
+        let engine = Engine {
             index,
             reader,
             fields,
@@ -147,7 +145,9 @@ impl Engine {
             body_dfs: Mutex::new((u64::MAX, HashMap::new())),
             meaning: Default::default(),
             meaning_attempt: Default::default(),
-        })
+        };
+        engine.load_meaning();
+        Ok(engine)
     }
 
     pub fn dir(&self) -> Option<&Path> {
