@@ -648,7 +648,10 @@ mod tests {
             flag.store(true, Ordering::SeqCst);
         });
         assert!(slot.read().is_none());
-        assert!(stored.load(Ordering::SeqCst), "read before the load finished");
+        assert!(
+            stored.load(Ordering::SeqCst),
+            "read before the load finished"
+        );
         load.join().unwrap();
         // A load that panics still lets readers through.
         let slot = Arc::new(MeaningSlot::default());
