@@ -1031,6 +1031,33 @@ struct HttpReport {
     loads: Vec<Load>,
 }
 
+impl HttpReport {
+    /// The loads as a Markdown table.
+    fn table(&self) -> String {
+        let mut t = String::from(
+            "| mix | concurrency | client | s | requests | req/s | p50 ms | p99 ms | errors | peak RSS | of which anonymous |\n\
+             |---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+        );
+        for l in &self.loads {
+            t.push_str(&format!(
+                "| {} | {} | {} | {:.0} | {} | {:.0} | {:.2} | {:.2} | {} | {:.0} MB | {:.0} MB |\n",
+                l.mix,
+                l.concurrency,
+                l.tool,
+                l.secs,
+                l.requests,
+                l.rps,
+                l.p50,
+                l.p99,
+                l.errors,
+                l.rss_peak,
+                l.anon_peak
+            ));
+        }
+        t
+    }
+}
+
 fn http_bench(
     index_dir: &Path,
     mixes: Vec<(&'static str, Vec<String>)>,
@@ -1581,26 +1608,7 @@ fn main() -> Result<()> {
             h.rss_idle.0,
             h.rss_idle.1
         );
-        w!(
-            "| mix | concurrency | client | s | requests | req/s | p50 ms | p99 ms | errors | peak RSS | of which anonymous |"
-        );
-        w!("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|");
-        for l in &h.loads {
-            w!(
-                "| {} | {} | {} | {:.0} | {} | {:.0} | {:.2} | {:.2} | {} | {:.0} MB | {:.0} MB |",
-                l.mix,
-                l.concurrency,
-                l.tool,
-                l.secs,
-                l.requests,
-                l.rps,
-                l.p50,
-                l.p99,
-                l.errors,
-                l.rss_peak,
-                l.anon_peak
-            );
-        }
+        o.push_str(&h.table());
         w!(
             "\nThe load generator runs on the same {cores} cores as the server, so req/s is a lower bound."
         );
@@ -1652,16 +1660,7 @@ fn search_only(
             "\nServer start: spawn → listening {:.1} ms, → first search answered {:.1} ms; first suggestion {:.1} ms; idle RSS {:.0} MB ({:.0} MB anonymous).",
             h.open_ms, h.first_answer_ms, h.first_suggest_ms, h.rss_idle.0, h.rss_idle.1
         );
-        println!(
-            "\n| mix | concurrency | req/s | p50 ms | p99 ms | errors | peak RSS | of which anonymous |"
-        );
-        println!("|---|---:|---:|---:|---:|---:|---:|---:|");
-        for l in &h.loads {
-            println!(
-                "| {} | {} | {:.0} | {:.2} | {:.2} | {} | {:.0} MB | {:.0} MB |",
-                l.mix, l.concurrency, l.rps, l.p50, l.p99, l.errors, l.rss_peak, l.anon_peak
-            );
-        }
+        println!("\n{}", h.table());
     }
     Ok(())
 }

@@ -61,15 +61,18 @@ impl Engine {
             for c in &plan.tiered {
                 let is_core = counts(c, mode) || !any_counts;
                 if reach == Reach::Count {
-                    // Held as written, or in all its parts.
-                    if is_core && c.parts.is_empty() {
-                        core.push((Occur::Should, self.matcher(c)));
-                    } else if is_core {
-                        let either = vec![
-                            (Occur::Should, self.matcher(c)),
-                            (Occur::Should, self.all_parts(c)),
-                        ];
-                        core.push((Occur::Should, Box::new(BooleanQuery::new(either))));
+                    // Held as written, or in all its parts; a word that does not count
+                    // decides nothing.
+                    if is_core {
+                        let held: Box<dyn Query> = if c.parts.is_empty() {
+                            self.matcher(c)
+                        } else {
+                            Box::new(BooleanQuery::new(vec![
+                                (Occur::Should, self.matcher(c)),
+                                (Occur::Should, self.all_parts(c)),
+                            ]))
+                        };
+                        core.push((Occur::Should, held));
                     }
                     continue;
                 }

@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use tantivy::collector::{Count, TopDocs};
+use tantivy::collector::{Collector, Count, TopDocs};
 use tantivy::query::{AllQuery, EnableScoring, Query};
 use tantivy::{DocAddress, DocSet, Order, Score, Searcher, TERMINATED};
 
@@ -143,25 +143,10 @@ impl Engine {
                     searcher.search(&AllQuery, &self.facet_collector(facet_fields))
                 })?
         };
-        let docs = if limit == 0 {
-            Vec::new()
-        } else {
-            let top = TopDocs::with_limit(limit).and_offset(req.offset);
-            match sort {
-                SortOrder::Relevance => searcher.search(&AllQuery, &top.order_by_score())?,
-                SortOrder::Date => searcher
-                    .search(
-                        &AllQuery,
-                        &top.order_by_fast_field::<i64>("date", Order::Desc),
-                    )?
-                    .into_iter()
-                    .map(|(_, a)| (0.0, a))
-                    .collect(),
-            }
-        };
+        let (docs, total) = page(searcher, &AllQuery, req.offset, limit, sort, Count)?;
         Ok(Found {
             docs,
-            total: searcher.num_docs() as usize,
+            total,
             total_is_exact: true,
             facets,
         })
@@ -190,26 +175,9 @@ impl Engine {
             });
         }
         let query = self.build(plan, req.match_mode, Reach::Plan);
-        let facets = self.facet_collector(facet_fields);
-        let (docs, total, facets) = if limit == 0 {
-            let (total, counts) = searcher.search(query.as_ref(), &(Count, facets))?;
-            (Vec::new(), total, counts)
-        } else {
-            let top = TopDocs::with_limit(limit).and_offset(req.offset);
-            match sort {
-                SortOrder::Relevance => {
-                    searcher.search(query.as_ref(), &(top.order_by_score(), Count, facets))?
-                }
-                SortOrder::Date => {
-                    // Score still matters for display; date decides the order.
-                    let by_date = top.order_by_fast_field::<i64>("date", Order::Desc);
-                    let (docs, total, counts) =
-                        searcher.search(query.as_ref(), &(by_date, Count, facets))?;
-                    let docs = docs.into_iter().map(|(_, a)| (0.0, a)).collect();
-                    (docs, total, counts)
-                }
-            }
-        };
+        let counts = (Count, self.facet_collector(facet_fields));
+        let (docs, (total, facets)) =
+            page(searcher, query.as_ref(), req.offset, limit, sort, counts)?;
         Ok(Found {
             docs,
             total,
@@ -224,6 +192,31 @@ impl Engine {
             values: self.facet_values.clone(),
         }
     }
+}
+
+/// The page of `query` (`limit` hits after `offset`, in `sort` order), and what `also`
+/// collects over every match in the same pass. Ordered by date, the score still shows but
+/// does not decide the order.
+fn page<C: Collector>(
+    searcher: &Searcher,
+    query: &dyn Query,
+    offset: usize,
+    limit: usize,
+    sort: SortOrder,
+    also: C,
+) -> Result<(Vec<(Score, DocAddress)>, C::Fruit), Error> {
+    if limit == 0 {
+        return Ok((Vec::new(), searcher.search(query, &also)?));
+    }
+    let top = TopDocs::with_limit(limit).and_offset(offset);
+    Ok(match sort {
+        SortOrder::Relevance => searcher.search(query, &(top.order_by_score(), also))?,
+        SortOrder::Date => {
+            let by_date = top.order_by_fast_field::<i64>("date", Order::Desc);
+            let (docs, fruit) = searcher.search(query, &(by_date, also))?;
+            (docs.into_iter().map(|(_, a)| (0.0, a)).collect(), fruit)
+        }
+    })
 }
 
 /// The documents `query` matches, counted up to `cap`: `(count, exact)`. Past `cap` it

@@ -181,7 +181,7 @@ impl Engine {
 
         // By meaning, the letters nearest the source's vector; the scan of every vector
         // (the longest part of a request at 100k letters) runs beside the word work.
-        let (nearest, by_words) = std::thread::scope(|scope| {
+        let (closest, by_words) = std::thread::scope(|scope| {
             let scan = scope.spawn(|| {
                 let target = target.as_ref()?;
                 self.with_meaning(|m| {
@@ -193,8 +193,8 @@ impl Engine {
             });
             let by_words =
                 self.similar_by_words(&searcher, title, body, letterhead, limit, &with_filters);
-            let nearest = scan.join().expect("vector scan thread panicked");
-            (nearest.unwrap_or_default(), by_words)
+            let closest = scan.join().expect("vector scan thread panicked");
+            (closest.unwrap_or_default(), by_words)
         });
         let ByWords {
             terms,
@@ -202,10 +202,10 @@ impl Engine {
             found,
         } = by_words?;
         // The nearest letters that meet the filters.
-        let allowed = if req.filters.is_empty() || nearest.is_empty() {
+        let allowed = if req.filters.is_empty() || closest.is_empty() {
             None
         } else {
-            let ids: Vec<(Occur, Box<dyn Query>)> = nearest
+            let ids: Vec<(Occur, Box<dyn Query>)> = closest
                 .iter()
                 .map(|id| (Occur::Should, term_filter(Term::from_field_text(f.id, id))))
                 .collect();
@@ -214,18 +214,17 @@ impl Engine {
                 &tantivy::collector::DocSetCollector,
             )?)
         };
-        let mut near: Vec<DocAddress> = Vec::new();
-        for id in &nearest {
+        let mut nearest: Vec<DocAddress> = Vec::new();
+        for id in &closest {
             if let Some(address) = self.address_of(&searcher, id)?
                 && allowed.as_ref().is_none_or(|a| a.contains(&address))
             {
-                near.push(address);
-                if near.len() == FUSED_CANDIDATES {
+                nearest.push(address);
+                if nearest.len() == FUSED_CANDIDATES {
                     break;
                 }
             }
         }
-        let nearest = near;
         let term_list: Vec<String> = terms.iter().map(|(t, _)| t.clone()).collect();
 
         // Reciprocal-rank fusion of the two rankings.
