@@ -201,20 +201,6 @@ fn reset_hwm() -> bool {
     std::fs::write("/proc/self/clear_refs", "5").is_ok()
 }
 
-/// Gives freed heap back to the OS so that RSS readings reflect live memory (glibc only).
-fn trim_heap() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        unsafe extern "C" {
-            fn malloc_trim(pad: usize) -> i32;
-        }
-        // SAFETY: glibc's malloc_trim has no preconditions.
-        unsafe {
-            malloc_trim(0);
-        }
-    }
-}
-
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
@@ -1363,7 +1349,7 @@ fn main() -> Result<()> {
     ));
 
     // The project's indexing.
-    trim_heap();
+    reply_search::engine::release_free_heap();
     let hwm_before_index = hwm_mb();
     let hwm_reset = reset_hwm();
     let c = Clock::start();
@@ -1377,7 +1363,7 @@ fn main() -> Result<()> {
     let hwm_index = hwm_mb();
     // The semantic space alone (the sync above trained it once too): retrained on the
     // built index, with its own peak RSS.
-    trim_heap();
+    reply_search::engine::release_free_heap();
     let hwm_train_reset = reset_hwm();
     let c = Clock::start();
     let engine = Engine::open(&project_dir, analyzer.clone())?;
@@ -1452,7 +1438,7 @@ fn main() -> Result<()> {
     let (jsonl_bytes, jsonl) = (syn.jsonl_bytes, syn.jsonl.clone());
     drop(syn);
     drop(src);
-    trim_heap();
+    reply_search::engine::release_free_heap();
 
     // In-process search latency.
     let t = Instant::now();
@@ -1469,7 +1455,7 @@ fn main() -> Result<()> {
         latencies.push(l);
     }
     drop(engine);
-    trim_heap();
+    reply_search::engine::release_free_heap();
 
     let http = if opts.http {
         Some(http_bench(

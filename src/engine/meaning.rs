@@ -19,9 +19,9 @@ use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::sync::{Condvar, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
+use tantivy::DocSet;
 use tantivy::postings::Postings;
 use tantivy::schema::IndexRecordOption;
-use tantivy::{DocSet, TERMINATED};
 
 use super::Engine;
 use super::columns::str_column;
@@ -38,6 +38,8 @@ const VECTORS_LOG: &str = "semantic.vectors.log";
 const RETRAIN_GROWTH: f64 = 1.2;
 /// A title word counts as this many words of the text.
 const TITLE_WEIGHT: f32 = 2.0;
+/// Letters whose terms training holds at a time (`read_archive`): about 100 MB of terms.
+const ARCHIVE_CHUNK: usize = 16_384;
 /// The scan's shortlist, in multiples of the letters asked for, rescored exactly.
 const RERANK: usize = 4;
 /// Letters from which the nearest-vector scan runs on every core.
@@ -299,55 +301,82 @@ impl Engine {
         self.semantic_bag(&titles, &letter.text)
     }
 
-    /// Every live letter's (id, content hash) and, in the same order, its terms as
-    /// `semantic_bag` gives them, read from the postings of the word fields (`title` holds
-    /// both titles, `body` the text): no letter is read or cut into words again (that took
-    /// longer than training).
-    fn read_archive(
-        &self,
-        searcher: &tantivy::Searcher,
-    ) -> Result<(Vec<(String, u64)>, Archive), Error> {
+    /// Every live letter's (id, content hash), in the order `read_archive` gives them.
+    fn live_letters(&self, searcher: &tantivy::Searcher) -> Result<Vec<(String, u64)>, Error> {
         let mut letters = Vec::with_capacity(searcher.num_docs() as usize);
-        let mut places = Vec::new();
         for segment in searcher.segment_readers() {
             let ids = str_column(segment, "id")?;
             let hashes = segment.fast_fields().u64("hash")?;
-            let mut place = vec![u32::MAX; segment.max_doc() as usize];
             for doc in segment.doc_ids_alive() {
-                place[doc as usize] = letters.len() as u32;
                 letters.push((ids.first(doc).to_string(), hashes.first(doc).unwrap_or(0)));
             }
-            places.push(place);
         }
-        let mut archive = Archive::with_letters(letters.len());
-        for (segment, place) in searcher.segment_readers().iter().zip(&places) {
-            for (field, weight) in [(self.fields.title, TITLE_WEIGHT), (self.fields.body, 1.0)] {
+        Ok(letters)
+    }
+
+    /// The live letters' terms as `semantic_bag` gives them, in the order of `live_letters`,
+    /// read from the postings of the word fields (`title` holds both titles, `body` the
+    /// text): no letter is read or cut into words again (that took longer than training).
+    /// `chunk` letters of a segment at a time: `archive` holds their terms when `each` is
+    /// called (the reader `Space::train_from` expects).
+    fn read_archive(
+        &self,
+        searcher: &tantivy::Searcher,
+        chunk: usize,
+        archive: &mut Archive,
+        each: &mut dyn FnMut(&mut Archive),
+    ) -> Result<(), Error> {
+        let fields = [(self.fields.title, TITLE_WEIGHT), (self.fields.body, 1.0)];
+        for segment in searcher.segment_readers() {
+            // Each field's content words, with where their postings are and their number in
+            // the archive, listed once for all the segment's chunks.
+            let mut words = Vec::new();
+            for (field, weight) in fields {
                 let index = segment.inverted_index(field)?;
+                let mut listed = Vec::new();
                 let mut terms = index.terms().stream()?;
                 while terms.advance() {
                     let Ok(word) = std::str::from_utf8(terms.key()) else {
                         continue;
                     };
-                    if !self.analyzer.is_content_word(word) {
-                        continue;
-                    }
-                    let term = archive.term(word);
-                    let mut postings = index
-                        .read_postings_from_terminfo(terms.value(), IndexRecordOption::WithFreqs)?;
-                    let mut doc = postings.doc();
-                    while doc != TERMINATED {
-                        let letter = place[doc as usize];
-                        if letter != u32::MAX {
-                            let count = weight * postings.term_freq() as f32;
-                            archive.add(letter as usize, term, count);
-                        }
-                        doc = postings.advance();
+                    if self.analyzer.is_content_word(word) {
+                        listed.push((archive.term(word), terms.value().clone()));
                     }
                 }
+                words.push((index, weight, listed));
+            }
+            let alive: Vec<u32> = segment.doc_ids_alive().collect();
+            for docs in alive.chunks(chunk) {
+                let (low, high) = (docs[0], docs[docs.len() - 1] + 1);
+                // Document → its letter in the chunk.
+                let mut place = vec![u32::MAX; (high - low) as usize];
+                for (i, &doc) in docs.iter().enumerate() {
+                    place[(doc - low) as usize] = i as u32;
+                }
+                archive.next_chunk(docs.len());
+                for (index, weight, listed) in &words {
+                    for (term, info) in listed {
+                        let mut postings = index
+                            .read_postings_from_terminfo(info, IndexRecordOption::WithFreqs)?;
+                        let mut doc = postings.doc();
+                        if doc < low {
+                            doc = postings.seek(low);
+                        }
+                        while doc < high {
+                            let letter = place[(doc - low) as usize];
+                            if letter != u32::MAX {
+                                let count = weight * postings.term_freq() as f32;
+                                archive.add(letter as usize, *term, count);
+                            }
+                            doc = postings.advance();
+                        }
+                    }
+                }
+                archive.adjust(analysis::whole_word_counts);
+                each(archive);
             }
         }
-        archive.adjust(analysis::whole_word_counts);
-        Ok((letters, archive))
+        Ok(())
     }
 
     /// Runs `f` on the semantic index, when there is one.
@@ -396,8 +425,11 @@ impl Engine {
         if retrain || self.due_for_training(guard.as_ref(), letters) {
             self.meaning_attempt.store(letters, Ordering::SeqCst);
             let started = std::time::Instant::now();
-            let (ids, archive) = self.read_archive(&searcher)?;
-            match Space::train(archive) {
+            let ids = self.live_letters(&searcher)?;
+            let trained = Space::train_from(|archive, each| {
+                self.read_archive(&searcher, ARCHIVE_CHUNK, archive, each)
+            })?;
+            match trained {
                 Some(Trained { space, vectors }) => {
                     let dim = space.dim();
                     let mut meaning = Meaning::new(space);
@@ -699,13 +731,23 @@ mod tests {
             engine.put(&letter).unwrap();
             letters.push(letter);
         }
-        let (ids, archive) = engine.read_archive(&engine.reader.searcher()).unwrap();
+        let searcher = engine.reader.searcher();
+        let ids = engine.live_letters(&searcher).unwrap();
         assert_eq!(ids.len(), 3);
-        for (i, (id, _)) in ids.iter().enumerate() {
+        let mut bags = Vec::new();
+        let mut archive = Archive::default();
+        engine
+            .read_archive(&searcher, 2, &mut archive, &mut |chunk| {
+                assert!(chunk.len() <= 2);
+                bags.extend((0..chunk.len()).map(|i| chunk.bag(i)))
+            })
+            .unwrap();
+        assert_eq!(bags.len(), 3);
+        for ((id, _), bag) in ids.iter().zip(&bags) {
             let letter = letters.iter().find(|l| &l.id == id).unwrap();
             let expected = engine.letter_bag(letter);
             assert!(!expected.is_empty());
-            assert_eq!(archive.bag(i), expected, "{id}");
+            assert_eq!(bag, &expected, "{id}");
         }
         // A compound counts whole, not with its parts.
         let bag = engine.semantic_bag(&[], "培育新质生产力，新质生产力");

@@ -37,7 +37,7 @@ pub use request::{
 use schema::{Fields, SCHEMA_VERSION, build_schema};
 use schema::{IndexMeta, META_FILE, index_settings};
 pub use similar::{SimilarHit, SimilarRequest, SimilarResponse};
-pub use write::{SkippedFile, SyncReport};
+pub use write::{SkippedFile, SyncReport, release_free_heap};
 
 /// An open index: the reader for searches and, created on first write, the single writer.
 pub struct Engine {

@@ -27,6 +27,23 @@ fn commit_every() -> usize {
 }
 
 const WRITER_MEMORY: usize = 256 * 1024 * 1024;
+
+/// Gives the heap freed so far back to the OS (glibc only; elsewhere nothing to do).
+///
+/// glibc keeps what a thread frees in that thread's arena for it to use again: after a bulk
+/// sync the indexing threads' arenas held about 1 GB nobody used (at 20k letters, 1.09 GB of
+/// anonymous memory before this call and 77 MB after), and training the semantic space,
+/// which allocates on other threads, came on top of it. Called after each commit batch of a
+/// sync and around training; it takes milliseconds.
+pub fn release_free_heap() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        // SAFETY: malloc_trim has no preconditions; it only returns free pages to the OS.
+        unsafe {
+            libc::malloc_trim(0);
+        }
+    }
+}
 /// The file in the index folder naming the process that holds the writer lock.
 const LOCK_HOLDER_FILE: &str = "writer.pid";
 
@@ -205,6 +222,7 @@ impl Engine {
                 written += 1;
                 if written.is_multiple_of(batch) {
                     self.with_writer(|writer| self.commit(writer))?;
+                    release_free_heap();
                 }
                 if written.is_multiple_of(64) {
                     progress(written);
@@ -234,7 +252,9 @@ impl Engine {
         if written >= batch {
             self.finish_writes()?;
         }
+        release_free_heap();
         self.refresh_meaning(false)?;
+        release_free_heap();
         report.docs = self.num_docs();
         report.seconds = started.elapsed().as_secs_f64();
         Ok(report)

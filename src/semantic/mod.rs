@@ -16,7 +16,7 @@ mod store;
 
 use std::collections::HashMap;
 
-use faer::Mat;
+use faer::{Mat, MatMut, MatRef};
 
 pub use store::{
     LogEntry, append_vector_log, read_space, read_vector_log, read_vectors, write_space,
@@ -55,7 +55,7 @@ pub struct Space {
 /// The letters a space is trained on: each letter's terms with their counts, the terms
 /// interned once (training touches every term of every letter several times; a string
 /// hash per touch cost more than the SVD).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Archive {
     words: Vec<String>,
     ids: HashMap<String, u32, foldhash::fast::RandomState>,
@@ -64,12 +64,11 @@ pub struct Archive {
 }
 
 impl Archive {
-    /// An archive of `letters` letters with no terms yet.
-    pub fn with_letters(letters: usize) -> Self {
-        Archive {
-            letters: vec![Vec::new(); letters],
-            ..Archive::default()
-        }
+    /// Starts the next chunk of `letters` letters with no terms yet: the letters held so far
+    /// are dropped, the terms' numbers are kept.
+    pub fn next_chunk(&mut self, letters: usize) {
+        self.letters.clear();
+        self.letters.resize(letters, Vec::new());
     }
 
     /// The archive's number for `word`.
@@ -182,22 +181,47 @@ impl Space {
     /// letters or in more than half of them are left out (they cannot relate letters, or
     /// relate all of them). Returns None when the archive is too small to train on.
     pub fn train(archive: Archive) -> Option<Trained> {
-        Self::train_with_dim(archive, DIM)
+        Self::train_from(|chunk, each| {
+            *chunk = archive.clone();
+            each(chunk);
+            Ok::<(), std::convert::Infallible>(())
+        })
+        .unwrap_or_else(|never| match never {})
     }
 
-    fn train_with_dim(mut archive: Archive, max_dim: usize) -> Option<Trained> {
-        for letter in &mut archive.letters {
-            merge_counts(letter);
-        }
-        let n = archive.len();
-        if n < 20 {
-            return None;
-        }
-        let mut df = vec![0u32; archive.words.len()];
-        for letter in &archive.letters {
-            for &(t, _) in letter {
-                df[t as usize] += 1;
+    /// As `train`, on letters given a chunk at a time, so that only one chunk's terms are
+    /// held (at 100k letters all their terms took more memory than the rest of indexing).
+    /// `read(archive, each)` fills `archive` with one chunk after another
+    /// (`Archive::next_chunk`, then `term`, `add`, `adjust`) and calls `each(archive)` after
+    /// every chunk. It is called twice (to count the letters each term is in, then to weigh
+    /// the terms) and must give the same letters in the same order both times; training
+    /// gives up (None) if the second reading has a different number of letters.
+    pub fn train_from<E>(
+        read: impl FnMut(&mut Archive, &mut dyn FnMut(&mut Archive)) -> Result<(), E>,
+    ) -> Result<Option<Trained>, E> {
+        Self::train_with_dim(read, DIM)
+    }
+
+    fn train_with_dim<E>(
+        mut read: impl FnMut(&mut Archive, &mut dyn FnMut(&mut Archive)) -> Result<(), E>,
+        max_dim: usize,
+    ) -> Result<Option<Trained>, E> {
+        let mut archive = Archive::default();
+        // First reading: in how many letters each term is.
+        let mut df: Vec<u32> = Vec::new();
+        let mut n = 0usize;
+        read(&mut archive, &mut |chunk| {
+            df.resize(chunk.words.len(), 0);
+            for letter in &mut chunk.letters {
+                merge_counts(letter);
+                for &(t, _) in letter.iter() {
+                    df[t as usize] += 1;
+                }
             }
+            n += chunk.letters.len();
+        })?;
+        if n < 20 {
+            return Ok(None);
         }
         let mut kept: Vec<(u32, u32)> = df
             .iter()
@@ -227,7 +251,7 @@ impl Space {
         let m = terms.len();
         let dim = max_dim.min(m.saturating_sub(1)).min(n - 1);
         if dim < 2 {
-            return None;
+            return Ok(None);
         }
         let mut space = Space {
             terms,
@@ -236,30 +260,32 @@ impl Space {
             dim,
             trained_on: n,
         };
-        // Letters × terms, rows normalised: the matrix whose right singular vectors span
-        // the space, kept by rows and (transposed) by terms.
-        let rows = std::mem::take(&mut archive.letters)
-            .into_iter()
-            .map(|letter| {
-                space.weights(
-                    letter
-                        .into_iter()
-                        .filter(|&(t, _)| place[t as usize] != u32::MAX)
-                        .map(|(t, c)| (place[t as usize], c)),
-                )
-            });
-        let a = Compressed::from_rows(rows, m);
+        // Second reading: letters × terms, rows normalised, the matrix whose right singular
+        // vectors span the space.
+        let mut a = Compressed::new(m, n, MAX_LETTER_TERMS);
+        read(&mut archive, &mut |chunk| {
+            for letter in &mut chunk.letters {
+                merge_counts(letter);
+                a.push_row(space.weights(letter.iter().filter_map(|&(t, c)| {
+                    let p = *place.get(t as usize)?;
+                    (p != u32::MAX).then_some((p, c))
+                })));
+            }
+        })?;
         drop(archive);
-        let at = a.transposed();
-        let right = randomized_right_vectors(&a, &at, dim)?;
-        drop(at);
+        if a.nrows() != n {
+            return Ok(None);
+        }
+        let Some(right) = randomized_right_vectors(&a, dim) else {
+            return Ok(None);
+        };
         space.basis = from_mat(&right);
         // Each letter's vector is its row of `a` projected on the basis: what `embed` gives.
         let mut vectors = a.times(&space.basis, dim);
         for v in vectors.chunks_exact_mut(dim) {
             normalise(v);
         }
-        Some(Trained { space, vectors })
+        Ok(Some(Trained { space, vectors }))
     }
 
     /// Number of dimensions.
@@ -420,59 +446,86 @@ struct Compressed {
 }
 
 impl Compressed {
-    fn from_rows(rows: impl Iterator<Item = Vec<(u32, f32)>>, ncols: usize) -> Self {
-        let mut ptr = vec![0];
-        let (mut cols, mut vals) = (Vec::new(), Vec::new());
-        for row in rows {
-            for (c, v) in row {
-                cols.push(c);
-                vals.push(v);
-            }
-            ptr.push(cols.len());
-        }
+    /// An empty matrix of `ncols` columns with room for `rows` rows of at most `per_row`
+    /// entries. The room is only reserved: pages never written are never resident, and the
+    /// matrix never moves while it grows.
+    fn new(ncols: usize, rows: usize, per_row: usize) -> Self {
+        let mut ptr = Vec::with_capacity(rows + 1);
+        ptr.push(0);
         Compressed {
             ptr,
-            cols,
-            vals,
+            cols: Vec::with_capacity(rows * per_row),
+            vals: Vec::with_capacity(rows * per_row),
             ncols,
         }
+    }
+
+    fn push_row(&mut self, row: Vec<(u32, f32)>) {
+        for (c, v) in row {
+            self.cols.push(c);
+            self.vals.push(v);
+        }
+        self.ptr.push(self.cols.len());
     }
 
     fn nrows(&self) -> usize {
         self.ptr.len() - 1
     }
 
-    fn transposed(&self) -> Compressed {
-        let mut counts = vec![0usize; self.ncols + 1];
-        for &c in &self.cols {
-            counts[c as usize + 1] += 1;
-        }
-        for i in 0..self.ncols {
-            counts[i + 1] += counts[i];
-        }
-        let mut next = counts.clone();
-        let mut cols = vec![0u32; self.cols.len()];
-        let mut vals = vec![0f32; self.vals.len()];
-        for r in 0..self.nrows() {
-            for p in self.ptr[r]..self.ptr[r + 1] {
-                let c = self.cols[p] as usize;
-                cols[next[c]] = r as u32;
-                vals[next[c]] = self.vals[p];
-                next[c] += 1;
+    /// `selfᵀ × dense`, `dense` row-major with `width` columns (one row per row of `self`);
+    /// the result row-major, one row per column of `self`. Each thread adds its share of
+    /// the rows into a result of its own, and the results are summed: a transposed copy of
+    /// the matrix cost 200 MB at 100k letters, a result per thread costs `ncols × width`
+    /// floats (at most 42 MB).
+    fn transposed_times(&self, dense: &[f32], width: usize) -> Vec<f32> {
+        let n = self.nrows();
+        let threads = threads();
+        let nnz = self.cols.len();
+        let bounds: Vec<usize> = (0..=threads)
+            .map(|k| self.ptr.partition_point(|&p| p < nnz * k / threads).min(n))
+            .collect();
+        let parts: Vec<Vec<f32>> = std::thread::scope(|scope| {
+            let running: Vec<_> = bounds
+                .windows(2)
+                .map(|rows| {
+                    let (start, end) = (rows[0], rows[1].max(rows[0]));
+                    scope.spawn(move || {
+                        let mut out = vec![0f32; self.ncols * width];
+                        for r in start..end {
+                            let x = &dense[r * width..(r + 1) * width];
+                            for p in self.ptr[r]..self.ptr[r + 1] {
+                                let c = self.cols[p] as usize;
+                                let w = self.vals[p];
+                                for (o, d) in out[c * width..(c + 1) * width].iter_mut().zip(x) {
+                                    *o += w * d;
+                                }
+                            }
+                        }
+                        out
+                    })
+                })
+                .collect();
+            running
+                .into_iter()
+                .map(|t| t.join().expect("product thread panicked"))
+                .collect()
+        });
+        let mut parts = parts.into_iter();
+        let mut sum = parts
+            .next()
+            .unwrap_or_else(|| vec![0f32; self.ncols * width]);
+        for part in parts {
+            for (s, x) in sum.iter_mut().zip(&part) {
+                *s += x;
             }
         }
-        Compressed {
-            ptr: counts,
-            cols,
-            vals,
-            ncols: self.nrows(),
-        }
+        sum
     }
 
     /// `self × dense`, `dense` row-major with `width` columns; the result row-major. Each
     /// nonzero adds a scaled contiguous row (vectorisable); the rows are split across
-    /// threads into runs of equal nonzeros (the terms' rows of the transpose run from the
-    /// most frequent term to the rarest: equal runs of rows left one thread most of the work).
+    /// threads into runs of equal nonzeros (letters hold very different numbers of terms:
+    /// equal runs of rows can leave one thread most of the work).
     /// (faer's sparse × dense product walks the result column by column, scattering each
     /// write; this order was about 20× faster on letter matrices.)
     fn times(&self, dense: &[f32], width: usize) -> Vec<f32> {
@@ -511,19 +564,22 @@ impl Compressed {
     }
 }
 
-/// Row-major `rows × width` values into a faer matrix and back.
-fn to_mat(v: &[f32], rows: usize, width: usize) -> Mat<f32> {
-    Mat::from_fn(rows, width, |i, j| v[i * width + j])
-}
+/// A faer matrix into row-major values.
 fn from_mat(m: &Mat<f32>) -> Vec<f32> {
     let (rows, width) = (m.nrows(), m.ncols());
     let mut v = vec![0f32; rows * width];
-    for j in 0..width {
-        for i in 0..rows {
-            v[i * width + j] = m[(i, j)];
-        }
-    }
+    MatMut::from_row_major_slice_mut(&mut v, rows, width).copy_from(m);
     v
+}
+
+/// Replaces the columns of `v` (row-major, `rows × width`) by an orthonormal basis of the
+/// space they span (faer's QR), in place: at 100k letters each copy of the letters' side
+/// is 70 MB, and training's peak memory is here.
+fn orthonormalise(v: &mut [f32], rows: usize, width: usize) {
+    let q = MatRef::from_row_major_slice(v, rows, width)
+        .qr()
+        .compute_thin_Q();
+    MatMut::from_row_major_slice_mut(v, rows, width).copy_from(&q);
 }
 
 /// The leading `dim` right singular vectors (terms × dim) of `a` (letters × terms), by the
@@ -531,8 +587,8 @@ fn from_mat(m: &Mat<f32>) -> Vec<f32> {
 /// random block of directions is multiplied through `a` and `aᵀ` and orthonormalised (faer's
 /// QR), which captures the dominant subspace; the small projected matrix is then decomposed
 /// exactly (faer's thin SVD of its Gram matrix).
-fn randomized_right_vectors(a: &Compressed, at: &Compressed, dim: usize) -> Option<Mat<f32>> {
-    let (n, m) = (a.nrows(), at.nrows());
+fn randomized_right_vectors(a: &Compressed, dim: usize) -> Option<Mat<f32>> {
+    let (n, m) = (a.nrows(), a.ncols);
     let width = (dim + OVERSAMPLE).min(n).min(m);
     // A fixed pseudo-random ±1 block: the same archive gives the same space.
     let mut state = 0x9e37_79b9_7f4a_7c15u64;
@@ -544,23 +600,27 @@ fn randomized_right_vectors(a: &Compressed, at: &Compressed, dim: usize) -> Opti
             if state & 1 == 0 { 1.0 } else { -1.0 }
         })
         .collect();
-    let orthonormal =
-        |v: &[f32], rows: usize| from_mat(&to_mat(v, rows, width).qr().compute_thin_Q());
-    let mut q = orthonormal(&a.times(&omega, width), n); // letters × width
+    let mut q = a.times(&omega, width); // letters × width
+    drop(omega);
+    orthonormalise(&mut q, n, width);
     // Each power step multiplies by a aᵀ and orthonormalises the letters' side only: one
     // step squares the spread of the singular values once, well within f32, and a QR of
     // the terms' side cost as much as a product.
     for _ in 0..POWER_ITERATIONS {
-        let z = at.times(&q, width); // terms × width
-        q = orthonormal(&a.times(&z, width), n);
+        let z = a.transposed_times(&q, width); // terms × width
+        drop(std::mem::take(&mut q));
+        q = a.times(&z, width);
+        orthonormalise(&mut q, n, width);
     }
     // aᵀq (terms × width) = (qᵀa)ᵀ: its left singular vectors are a's right ones. They are
     // those of the small Gram matrix (aᵀq)ᵀ(aᵀq) carried back through aᵀq (each then of
     // length σ): an SVD of a width × width matrix, not of a terms × width one.
-    let bt = to_mat(&at.times(&q, width), m, width);
-    let gram = bt.transpose() * &bt;
+    let bt = a.transposed_times(&q, width);
+    drop(q);
+    let bt = MatRef::from_row_major_slice(&bt, m, width);
+    let gram = bt.transpose() * bt;
     let svd = gram.thin_svd().ok()?;
-    let mut right = &bt * svd.U().subcols(0, dim);
+    let mut right = bt * svd.U().subcols(0, dim);
     for d in 0..dim {
         let mut column = right.col_mut(d);
         let norm = column.norm_l2();
@@ -607,9 +667,17 @@ mod tests {
     #[test]
     fn letters_about_one_problem_in_other_words_are_close() {
         // Two dimensions for two topics: the space must merge each topic's vocabularies.
-        let space = Space::train_with_dim(Archive::from(&archive()[..]), 2)
-            .expect("trained")
-            .space;
+        let space = Space::train_with_dim(
+            |chunk, each| {
+                *chunk = Archive::from(&archive()[..]);
+                each(chunk);
+                Ok::<(), ()>(())
+            },
+            2,
+        )
+        .unwrap()
+        .expect("trained")
+        .space;
         let a = space.embed(&bag(&["自来水", "饮水"]));
         let b = space.embed(&bag(&["供水", "水压"]));
         let c = space.embed(&bag(&["食堂", "营养"]));
@@ -624,6 +692,85 @@ mod tests {
                 .len(),
             1
         );
+    }
+
+    #[test]
+    fn training_on_chunks_gives_the_space_of_the_whole_archive() {
+        let bags = archive();
+        let whole = Space::train(Archive::from(&bags[..])).expect("trained");
+        let mut readings = 0;
+        let chunked = Space::train_from(|archive, each| {
+            readings += 1;
+            for part in bags.chunks(7) {
+                archive.next_chunk(part.len());
+                for (i, bag) in part.iter().enumerate() {
+                    for (word, &count) in bag {
+                        let t = archive.term(word);
+                        archive.add(i, t, count);
+                    }
+                }
+                each(archive);
+            }
+            Ok::<(), ()>(())
+        })
+        .unwrap()
+        .expect("trained");
+        assert_eq!(readings, 2);
+        assert_eq!(chunked.space.terms, whole.space.terms);
+        assert_eq!(chunked.space.idf, whole.space.idf);
+        // The same matrix, so the same (seeded) decomposition.
+        assert_eq!(chunked.space.basis, whole.space.basis);
+        assert_eq!(chunked.vectors, whole.vectors);
+        // A second reading that gives other letters is refused, not trained on.
+        let mut reading = 0;
+        let refused = Space::train_from(|archive, each| {
+            reading += 1;
+            *archive = Archive::from(&bags[..bags.len() - reading]);
+            each(archive);
+            Ok::<(), ()>(())
+        })
+        .unwrap();
+        assert!(refused.is_none());
+    }
+
+    #[test]
+    fn sparse_products_match_the_dense_ones() {
+        let rows: Vec<Vec<(u32, f32)>> = (0..37)
+            .map(|r| {
+                (0..11u32)
+                    .filter(|c| (r as u32 * 7 + c * 3) % 5 < 2)
+                    .map(|c| (c, (r as f32 * 0.3 + c as f32).sin()))
+                    .collect()
+            })
+            .collect();
+        let mut a = Compressed::new(11, rows.len(), 11);
+        for row in &rows {
+            a.push_row(row.clone());
+        }
+        let dense = |r: usize, c: usize| {
+            rows[r]
+                .iter()
+                .find(|(k, _)| *k as usize == c)
+                .map_or(0.0, |e| e.1)
+        };
+        let width = 3;
+        let x: Vec<f32> = (0..11 * width).map(|i| (i as f32 * 0.7).cos()).collect();
+        let ax = a.times(&x, width);
+        for r in 0..37 {
+            for j in 0..width {
+                let expected: f32 = (0..11).map(|c| dense(r, c) * x[c * width + j]).sum();
+                assert!((ax[r * width + j] - expected).abs() < 1e-4);
+            }
+        }
+        let y: Vec<f32> = (0..37 * width).map(|i| (i as f32 * 0.3).sin()).collect();
+        let aty = a.transposed_times(&y, width);
+        assert_eq!(aty.len(), 11 * width);
+        for c in 0..11 {
+            for j in 0..width {
+                let expected: f32 = (0..37).map(|r| dense(r, c) * y[r * width + j]).sum();
+                assert!((aty[c * width + j] - expected).abs() < 1e-4);
+            }
+        }
     }
 
     #[test]
