@@ -6,7 +6,7 @@ use crate::util::{self, enc, respond as call, router};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use reply_search::ingest::Letter;
-use reply_search::server::ServerOptions;
+use reply_search::server::{CorsPolicy, ServerOptions};
 use serde_json::{Value, json};
 
 const KEY: &str = "test-admin-key";
@@ -212,6 +212,38 @@ async fn documents_similar_and_suggest() {
             .any(|s| s["text"] == "新质生产力"),
         "{body}"
     );
+}
+
+/// Regression: a suggested term showed how many letters hold it as a word in the title or
+/// the text, counted twice when in both (停车场 "15 篇" where a search finds 12).
+#[tokio::test]
+async fn a_suggested_term_shows_the_number_of_letters_its_search_finds() {
+    let app = router(ServerOptions::default());
+    let mut checked = 0;
+    for prefix in [
+        "停车", "养老", "加装", "新质", "老旧", "教育", "医疗", "交通",
+    ] {
+        let (status, body) = get(&app, &format!("/api/suggest?q={}&limit=10", enc(prefix))).await;
+        assert_eq!(status, StatusCode::OK);
+        for s in body["suggestions"].as_array().unwrap() {
+            if s["type"] != "term" {
+                continue;
+            }
+            let text = s["text"].as_str().unwrap();
+            let (_, found) = get(&app, &format!("/api/search?q={}&limit=0", enc(text))).await;
+            assert!(
+                found["total"].as_u64().unwrap() > 0,
+                "{text}: suggested but finds nothing"
+            );
+            if found["total_is_exact"] == true {
+                assert_eq!(s["docs"], found["total"], "{text}");
+                checked += 1;
+            } else {
+                assert!(s.get("docs").is_none(), "{text}");
+            }
+        }
+    }
+    assert!(checked >= 10, "only {checked} terms suggested");
 }
 
 /// The `<mark>…</mark>` contents of an HTML fragment, in order.
@@ -425,7 +457,7 @@ async fn document_markup_is_escaped_in_snippets() {
 }
 
 #[tokio::test]
-async fn cors_only_where_configured_and_never_on_writes() {
+async fn cors_open_to_any_origin_by_default_restrictable_and_never_on_writes() {
     let origin = "http://portal.example";
     let preflight = |method: &str, path: &str| {
         Request::options(path)
@@ -434,7 +466,37 @@ async fn cors_only_where_configured_and_never_on_writes() {
             .body(Body::empty())
             .unwrap()
     };
-    let closed = router(ServerOptions::default());
+    // By default any page may read (the widget works on a portal without configuration),
+    // and no page may write.
+    let default = router(ServerOptions {
+        admin_key: Some(KEY.into()),
+        ..Default::default()
+    });
+    for path in ["/api/search?q=a", "/api/suggest?q=a", "/api/docs/none"] {
+        let (_, headers, _) = call(
+            &default,
+            Request::get(path)
+                .header(header::ORIGIN, "http://any-portal.example")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(headers[header::ACCESS_CONTROL_ALLOW_ORIGIN], "*", "{path}");
+    }
+    let (_, headers, _) = call(&default, preflight("POST", "/api/search")).await;
+    assert!(headers.get(header::ACCESS_CONTROL_ALLOW_ORIGIN).is_some());
+    for method in ["PUT", "DELETE"] {
+        let (_, headers, _) = call(&default, preflight(method, "/api/docs/x")).await;
+        assert!(
+            headers.get(header::ACCESS_CONTROL_ALLOW_ORIGIN).is_none(),
+            "{method} must not be open cross-origin"
+        );
+    }
+
+    let closed = router(ServerOptions {
+        cors: CorsPolicy::Off,
+        ..Default::default()
+    });
     let (_, headers, _) = call(
         &closed,
         Request::get("/api/search?q=a")
@@ -446,7 +508,7 @@ async fn cors_only_where_configured_and_never_on_writes() {
     assert!(headers.get(header::ACCESS_CONTROL_ALLOW_ORIGIN).is_none());
 
     let open = router(ServerOptions {
-        cors_origins: vec![origin.into()],
+        cors: CorsPolicy::from_list(&[format!("{origin}/"), " ".into()]),
         admin_key: Some(KEY.into()),
         ..Default::default()
     });

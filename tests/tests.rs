@@ -7,6 +7,7 @@
 mod util;
 
 mod api;
+mod cli;
 mod crash;
 mod formats;
 mod fuzz;

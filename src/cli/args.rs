@@ -39,7 +39,9 @@ pub struct ServeArgs {
     /// Bearer key that enables PUT/DELETE; without it the server is read-only.
     #[arg(long, env = "REPLY_SEARCH_ADMIN_KEY", hide_env_values = true)]
     pub admin_key: Option<String>,
-    /// Comma-separated origins allowed to call the read API from a browser (`*` for any).
+    /// Comma-separated origins whose pages may call the read API (search, documents,
+    /// similar, suggest) from a browser; any origin when unset (or `*`), none with `none`.
+    /// Writes are never allowed cross-origin.
     #[arg(long, env = "REPLY_SEARCH_CORS_ORIGINS", value_delimiter = ',')]
     pub cors_origins: Vec<String>,
     /// Serve /metrics to any client (by default: loopback clients, or with the admin key).

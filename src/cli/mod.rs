@@ -3,7 +3,7 @@
 mod args;
 mod print;
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::Path;
 
 use clap::Parser;
@@ -29,6 +29,13 @@ pub fn run(cli: Cli) -> Result<(), Error> {
             rebuild,
             json,
         }) => {
+            check_index_path(&paths)?;
+            if !corpus_exists(&paths)? {
+                return Err(Error::bad(
+                    Code::NoCorpus,
+                    format!("corpus folder {} does not exist", paths.corpus.display()),
+                ));
+            }
             let engine = open(&paths)?;
             // Fails at once, naming the holder, when a server or another run has the index.
             engine.hold_writer()?;
@@ -36,12 +43,13 @@ pub fn run(cli: Cli) -> Result<(), Error> {
                 engine.clear()?;
             }
             let report = sync(&engine, &paths.corpus)?;
-            if json {
-                print_json(&report);
-            } else {
-                print_report(&report);
-            }
-            Ok(())
+            emit(|out| {
+                if json {
+                    print_json(out, &report)
+                } else {
+                    print_report(out, &report)
+                }
+            })
         }
         Some(Command::Search {
             request,
@@ -49,12 +57,13 @@ pub fn run(cli: Cli) -> Result<(), Error> {
             json,
         }) => {
             let response = open_built(&paths)?.search(&request)?;
-            if json {
-                print_json(&SearchBody::from(response));
-            } else {
-                print_hits(&response);
-            }
-            Ok(())
+            emit(|out| {
+                if json {
+                    print_json(out, &SearchBody::from(response))
+                } else {
+                    print_hits(out, &response)
+                }
+            })
         }
         Some(Command::Similar {
             paths,
@@ -88,23 +97,65 @@ pub fn run(cli: Cli) -> Result<(), Error> {
                     ));
                 }
             };
-            if json {
-                print_json(&SimilarBody::from(response));
-            } else {
-                print_similar(&response);
-            }
-            Ok(())
+            emit(|out| {
+                if json {
+                    print_json(out, &SimilarBody::from(response))
+                } else {
+                    print_similar(out, &response)
+                }
+            })
         }
         Some(Command::Stats { paths, json }) => {
-            let engine = open(&paths)?;
-            let stats = engine.stats()?;
-            if json {
-                print_json(&stats);
-            } else {
-                print_stats(&stats);
-            }
-            Ok(())
+            let stats = open_built(&paths)?.stats()?;
+            emit(|out| {
+                if json {
+                    print_json(out, &stats)
+                } else {
+                    print_stats(out, &stats)
+                }
+            })
         }
+    }
+}
+
+/// Writes a command's output to stdout. A reader that stops early (`| head -1`) closes the
+/// pipe: the output ends there, quietly and successfully, as it does for other Unix tools.
+fn emit(print: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<(), Error> {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    match print(&mut out).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Error::Internal(format!("cannot write the output: {e}"))),
+        Ok(()) => Ok(()),
+    }
+}
+
+/// The index path names a folder, or nothing yet: checked before anything is created.
+fn check_index_path(paths: &Paths) -> Result<(), Error> {
+    match std::fs::metadata(&paths.index) {
+        Ok(meta) if !meta.is_dir() => Err(Error::bad(
+            Code::Usage,
+            format!(
+                "index path {} is a file, not a folder: give --index a folder (it is created if missing)",
+                paths.index.display()
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Whether the corpus folder exists; an error when the path names something else (a file).
+fn corpus_exists(paths: &Paths) -> Result<bool, Error> {
+    match std::fs::metadata(&paths.corpus) {
+        Ok(meta) if meta.is_dir() => Ok(true),
+        Ok(_) => Err(Error::bad(
+            Code::NoCorpus,
+            format!(
+                "corpus path {} is a file, not a folder: give --corpus the folder that holds the letters",
+                paths.corpus.display()
+            ),
+        )),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(Error::io(&paths.corpus, e)),
     }
 }
 
@@ -130,11 +181,24 @@ fn open(paths: &Paths) -> Result<Engine, Error> {
     Engine::open(&paths.index, analyzer)
 }
 
-/// Opens the index, building it from the corpus first when it is empty (so `search` and
-/// `similar` work on a fresh clone).
+/// Opens the index, building it from the corpus first when it is empty (so `search`,
+/// `similar` and `stats` work on a fresh clone). With neither an index nor a corpus folder
+/// it says so and creates nothing.
 fn open_built(paths: &Paths) -> Result<Engine, Error> {
+    check_index_path(paths)?;
+    let corpus = corpus_exists(paths)?;
+    if !corpus && !paths.index.join("meta.json").is_file() {
+        return Err(Error::bad(
+            Code::NoCorpus,
+            format!(
+                "no index at {} and no corpus folder at {} to build one from: give --index, or --corpus with the letters",
+                paths.index.display(),
+                paths.corpus.display()
+            ),
+        ));
+    }
     let engine = open(paths)?;
-    if engine.num_docs() == 0 && paths.corpus.is_dir() {
+    if engine.num_docs() == 0 && corpus {
         let report = sync(&engine, &paths.corpus)?;
         eprintln!(
             "indexed {} documents from {} in {:.1} s",
@@ -148,12 +212,6 @@ fn open_built(paths: &Paths) -> Result<Engine, Error> {
 
 /// Syncs the corpus with a progress bar on stderr (hidden when stderr is not a terminal).
 fn sync(engine: &Engine, corpus: &Path) -> Result<SyncReport, Error> {
-    if !corpus.is_dir() {
-        return Err(Error::bad(
-            Code::NoCorpus,
-            format!("corpus folder {} does not exist", corpus.display()),
-        ));
-    }
     let bar = ProgressBar::hidden();
     if std::io::stderr().is_terminal() {
         bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
@@ -169,14 +227,25 @@ fn sync(engine: &Engine, corpus: &Path) -> Result<SyncReport, Error> {
 }
 
 fn serve(args: ServeArgs) -> Result<(), Error> {
-    use reply_search::server::{self, ServerOptions, Shared};
+    use reply_search::server::{self, CorsPolicy, ServerOptions, Shared};
     let started = std::time::Instant::now();
+    check_index_path(&args.paths)?;
+    let corpus = corpus_exists(&args.paths)?;
+    if args.watch && !corpus {
+        return Err(Error::bad(
+            Code::NoCorpus,
+            format!(
+                "--watch needs a corpus folder; {} does not exist",
+                args.paths.corpus.display()
+            ),
+        ));
+    }
     let engine = open(&args.paths)?;
     // The server is the index's only writer for as long as it runs.
     engine.hold_writer()?;
-    if args.paths.corpus.is_dir() {
+    if corpus {
         let report = sync(&engine, &args.paths.corpus)?;
-        print_report(&report);
+        emit(|out| print_report(out, &report))?;
     } else {
         eprintln!(
             "no corpus folder at {}; serving the index as it is",
@@ -185,12 +254,7 @@ fn serve(args: ServeArgs) -> Result<(), Error> {
     }
     let options = ServerOptions {
         admin_key: args.admin_key,
-        cors_origins: args
-            .cors_origins
-            .into_iter()
-            .map(|o| o.trim().to_string())
-            .filter(|o| !o.is_empty())
-            .collect(),
+        cors: CorsPolicy::from_list(&args.cors_origins),
         max_concurrent_searches: 0,
         public_metrics: args.public_metrics,
         request_timeout: None,
@@ -199,15 +263,6 @@ fn serve(args: ServeArgs) -> Result<(), Error> {
     // `Shared::new` decides what counts as a key (trimmed, not blank).
     let read_only = state.options.admin_key.is_none();
     if args.watch {
-        if !args.paths.corpus.is_dir() {
-            return Err(Error::bad(
-                Code::NoCorpus,
-                format!(
-                    "--watch needs a corpus folder; {} does not exist",
-                    args.paths.corpus.display()
-                ),
-            ));
-        }
         let status =
             reply_search::engine::watch::spawn(args.paths.corpus.clone(), state.clone(), |s| {
                 &s.engine
@@ -233,16 +288,20 @@ fn serve(args: ServeArgs) -> Result<(), Error> {
         let local = listener
             .local_addr()
             .map_err(|e| Error::Internal(e.to_string()))?;
-        println!(
-            "serving {} documents on http://{local}/ ({}; ready in {:.2} s)",
-            state.engine.num_docs(),
-            if read_only {
-                "read-only: set REPLY_SEARCH_ADMIN_KEY to enable writes"
-            } else {
-                "writes enabled"
-            },
-            started.elapsed().as_secs_f64()
-        );
+        emit(|out| {
+            writeln!(
+                out,
+                "serving {} documents on http://{local}/ ({}; ready in {:.2} s)\n{}",
+                state.engine.num_docs(),
+                if read_only {
+                    "read-only: set REPLY_SEARCH_ADMIN_KEY to enable writes"
+                } else {
+                    "writes enabled"
+                },
+                started.elapsed().as_secs_f64(),
+                state.options.cors.describe()
+            )
+        })?;
         server::serve(listener, server::app(state), server::shutdown_signal())
             .await
             .map_err(|e| Error::Internal(format!("server failed: {e}")))

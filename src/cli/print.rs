@@ -1,11 +1,14 @@
-//! Rendering results for a terminal: colour when stdout is one, 【】 otherwise.
+//! Rendering results for a terminal: colour when stdout is one, 【】 otherwise. Each function
+//! writes to `out` and returns the write's error, so that a reader who closed the pipe ends
+//! the output quietly (see `emit` in the parent module).
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Result, Write};
 
 use reply_search::engine::{SearchResponse, SimilarResponse, Stats, SyncReport};
 
-pub fn print_report(r: &SyncReport) {
-    println!(
+pub fn print_report(out: &mut dyn Write, r: &SyncReport) -> Result<()> {
+    writeln!(
+        out,
         "{} added, {} updated, {} removed, {} unchanged, {} skipped; {} documents in the index ({:.2} s)",
         r.added,
         r.updated,
@@ -14,21 +17,23 @@ pub fn print_report(r: &SyncReport) {
         r.skipped.len(),
         r.docs,
         r.seconds
-    );
+    )?;
     for s in &r.skipped {
-        println!("  skipped {}: {}", s.location, s.reason);
+        writeln!(out, "  skipped {}: {}", s.location, s.reason)?;
     }
+    Ok(())
 }
 
 /// Prints hits with matches in colour on a terminal, in 【】 otherwise.
-pub fn print_hits(r: &SearchResponse) {
+pub fn print_hits(out: &mut dyn Write, r: &SearchResponse) -> Result<()> {
     let colour = std::io::stdout().is_terminal();
     let (open, close) = if colour {
         ("\x1b[1;33m", "\x1b[0m")
     } else {
         ("【", "】")
     };
-    println!(
+    writeln!(
+        out,
         "{}{} results for {} ({:.1} ms){}",
         r.total,
         if r.total_is_exact { "" } else { "+" },
@@ -39,32 +44,36 @@ pub fn print_hits(r: &SearchResponse) {
         } else {
             ""
         }
-    );
+    )?;
     for note in &r.notes {
-        println!("note: {note}");
+        writeln!(out, "note: {note}")?;
     }
     for (i, h) in r.hits.iter().enumerate() {
-        println!("\n{}. {}", r.offset + i + 1, h.title.render(open, close));
+        writeln!(
+            out,
+            "\n{}. {}",
+            r.offset + i + 1,
+            h.title.render(open, close)
+        )?;
         let mut meta = vec![h.kind.clone()];
         meta.extend(h.respondent.clone());
         meta.extend(h.date.clone());
         meta.extend(h.proposal_no.as_ref().map(|n| format!("第{n}号")));
-        println!("   {}  [id {}]", meta.join(" · "), h.id);
-        println!("   {}", h.snippet.render(open, close));
+        writeln!(out, "   {}  [id {}]", meta.join(" · "), h.id)?;
+        writeln!(out, "   {}", h.snippet.render(open, close))?;
     }
+    Ok(())
 }
 
 /// Prints a value as pretty JSON (what `--json` gives).
-pub fn print_json<T: serde::Serialize>(value: &T) {
-    println!(
-        "{}",
-        serde_json::to_string_pretty(value).expect("output serialises")
-    );
+pub fn print_json<T: serde::Serialize>(out: &mut dyn Write, value: &T) -> Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value)?;
+    writeln!(out)
 }
 
 /// Prints similar letters with the words they share.
-pub fn print_similar(r: &SimilarResponse) {
-    println!("distinctive words: {}", r.terms.join(" "));
+pub fn print_similar(out: &mut dyn Write, r: &SimilarResponse) -> Result<()> {
+    writeln!(out, "distinctive words: {}", r.terms.join(" "))?;
     for (i, h) in r.hits.iter().enumerate() {
         let meta: Vec<&str> = [
             Some(h.kind.as_str()),
@@ -78,31 +87,35 @@ pub fn print_similar(r: &SimilarResponse) {
             Some(_) => format!("near-duplicate, similarity {:.0}%", h.similarity * 100.0),
             None => format!("similarity {:.0}%", h.similarity * 100.0),
         };
-        println!(
+        writeln!(
+            out,
             "\n{}. {}  ({closeness})\n   {}  [id {}]\n   shared: {}",
             i + 1,
             h.title,
             meta.join(" · "),
             h.id,
             h.shared_terms.join(" ")
-        );
+        )?;
         if !h.topic_terms.is_empty() {
-            println!("   similar topic: {}", h.topic_terms.join(" "));
+            writeln!(out, "   similar topic: {}", h.topic_terms.join(" "))?;
         }
     }
+    Ok(())
 }
 
-/// Prints document counts by facet and the index size.
-pub fn print_stats(stats: &Stats) {
-    println!(
+/// Prints document counts by facet (every value) and the index size.
+pub fn print_stats(out: &mut dyn Write, stats: &Stats) -> Result<()> {
+    writeln!(
+        out,
         "documents: {}\nindex size: {:.1} MB",
         stats.docs,
         stats.index_bytes as f64 / 1e6
-    );
+    )?;
     for (facet, counts) in &stats.facets {
-        println!("\nby {facet}:");
+        writeln!(out, "\nby {facet} ({} values):", counts.0.len())?;
         for (value, n) in &counts.0 {
-            println!("  {n:>5}  {value}");
+            writeln!(out, "  {n:>5}  {value}")?;
         }
     }
+    Ok(())
 }

@@ -10,8 +10,8 @@ use tantivy::{DocId, Score, SegmentReader};
 use super::columns::dictionary_values;
 use super::request::{FacetCounts, FacetField};
 
-/// Values listed per facet.
-const FACET_VALUES: usize = 50;
+/// Values listed per facet of a search (the most frequent; `stats` lists every value).
+pub(super) const FACET_VALUES: usize = 50;
 
 /// Facet counts of the whole index for one searcher generation and facet list (see
 /// `Engine::search`: browsing without a query or filter).
@@ -45,6 +45,8 @@ impl BrowseFacetCache {
 pub(super) struct FacetCollector {
     pub(super) fields: Vec<FacetField>,
     pub(super) values: FacetValueCache,
+    /// Values kept per facet, the most frequent (years: the newest); `None` keeps all.
+    pub(super) limit: Option<usize>,
 }
 
 /// The value strings of each segment's facet columns, by ordinal. Segments never change, so
@@ -146,7 +148,9 @@ impl Collector for FacetCollector {
                 } else {
                     list.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
                 }
-                list.truncate(FACET_VALUES);
+                if let Some(limit) = self.limit {
+                    list.truncate(limit);
+                }
                 (field, FacetCounts(list))
             })
             .collect())

@@ -444,6 +444,7 @@ impl Engine {
                     );
                     self.save_meaning(&mut meaning, true);
                     *guard = Some(meaning);
+                    super::release_free_heap();
                 }
                 None => {
                     // Too few letters or words for a space: similar letters are lexical only.

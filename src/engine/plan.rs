@@ -12,6 +12,7 @@ use super::Engine;
 use super::query::{self, Atom, ParsedQuery, QueryField};
 use super::request::{Filters, Note, SearchRequest};
 use crate::error::{Code, Error};
+use crate::ingest::fields::session_key;
 use crate::text::date::{Date, YEARS};
 use crate::text::{compact, normalize};
 
@@ -298,7 +299,11 @@ impl Engine {
             out.push(term_filter(Term::from_field_text(f.respondent, &r)));
         }
         if let Some(s) = nonempty(&req.session) {
-            out.push(term_filter(Term::from_field_text(f.session, &s)));
+            // Any spelling of a session finds it (the facet lists one key per session).
+            out.push(term_filter(Term::from_field_text(
+                f.session,
+                &session_key(&s),
+            )));
         }
         if let Some(year) = req.year {
             if !YEARS.contains(&year) {

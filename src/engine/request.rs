@@ -136,7 +136,8 @@ pub struct Filters {
     /// Year of the letter's date (1900–2100).
     #[arg(long)]
     pub year: Option<u32>,
-    /// Exact session, as listed in the session facet.
+    /// Session, as listed in the session facet or in any spelling of it (七届/第七届,
+    /// 人大/人民代表大会).
     #[arg(long)]
     pub session: Option<String>,
     /// Earliest date, `YYYY`, `YYYY-MM` or `YYYY-MM-DD`.

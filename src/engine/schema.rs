@@ -9,7 +9,7 @@ use crate::analysis::{NGRAMS, WORDS};
 
 /// Bump when the schema or the analysis changes incompatibly: an index with another version
 /// is rebuilt from the corpus instead of being read wrongly.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
 pub(super) const META_FILE: &str = "reply-search.json";
 

@@ -9,7 +9,7 @@ use tantivy::{DocAddress, DocSet, Order, Score, Searcher, TERMINATED};
 
 use super::Engine;
 use super::compile::Reach;
-use super::facets::{FacetCollector, FacetFruit};
+use super::facets::{FACET_VALUES, FacetCollector, FacetFruit};
 use super::highlight;
 use super::plan::Plan;
 use super::query;
@@ -190,6 +190,7 @@ impl Engine {
         FacetCollector {
             fields: fields.to_vec(),
             values: self.facet_values.clone(),
+            limit: Some(FACET_VALUES),
         }
     }
 }
@@ -253,21 +254,27 @@ impl Engine {
 }
 
 impl Engine {
+    /// The number of letters, the index size, and the letters by kind, respondent, year and
+    /// session: every value, not only the most frequent as in a search's facets.
     pub fn stats(&self) -> Result<Stats, Error> {
-        let all = self.search(&SearchRequest {
-            limit: Some(0),
-            facets: Some(vec![
+        let collector = FacetCollector {
+            fields: vec![
                 FacetField::Kind,
                 FacetField::Respondent,
                 FacetField::Year,
                 FacetField::Session,
-            ]),
-            ..SearchRequest::default()
-        })?;
+            ],
+            values: self.facet_values.clone(),
+            limit: None,
+        };
+        let counts = self.reader.searcher().search(&AllQuery, &collector)?;
         Ok(Stats {
             docs: self.num_docs(),
             index_bytes: self.size_bytes(),
-            facets: all.facets,
+            facets: counts
+                .into_iter()
+                .map(|(field, counts)| (field.name().to_string(), counts))
+                .collect(),
         })
     }
 }

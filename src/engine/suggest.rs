@@ -1,10 +1,13 @@
 //! Completions for the search box: known vocabulary and frequent title words that start
 //! with what was typed (most documents first), then titles containing it.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+
 use serde::Serialize;
 use tantivy::Term;
 
-use crate::engine::Engine;
+use crate::engine::{Engine, SearchRequest};
 use crate::error::Error;
 use crate::text::{compact, normalize};
 
@@ -17,7 +20,8 @@ pub struct Suggestion {
     /// `term` (a word or phrase to search for) or `title` (a document's title).
     #[serde(rename = "type")]
     pub kind: &'static str,
-    /// Documents containing the term (for terms).
+    /// Letters a search for the term finds (for terms); left out when there are more than
+    /// a search counts exactly (see `SearchResponse::total_is_exact`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub docs: Option<u64>,
     /// The document (for titles).
@@ -27,12 +31,16 @@ pub struct Suggestion {
 
 /// Suggestion candidates for one reader generation.
 pub struct Suggester {
-    /// (normalised term, display term, documents), sorted by normalised term.
+    /// (normalised term, display term, letters holding it as a word), sorted by normalised
+    /// term.
     terms: Vec<(String, String, u64)>,
     /// (compacted title, title, id), in index order.
     titles: Vec<(String, String, String)>,
     /// The searcher generation this was built from.
     pub generation: u64,
+    /// Letters a search for a term finds, counted the first time the term is suggested
+    /// (`None`: more than a search counts exactly).
+    found: Mutex<HashMap<String, Option<u64>>>,
 }
 
 impl Suggester {
@@ -95,10 +103,42 @@ impl Suggester {
             terms,
             titles,
             generation: searcher.generation().generation_id(),
+            found: Mutex::default(),
         })
     }
 
-    pub fn suggest(&self, prefix: &str, limit: usize) -> Vec<Suggestion> {
+    /// Letters a search for `term` finds: the number the box shows is the number the search
+    /// gives. The terms are ranked by how many letters hold them as a word (cheap, at build
+    /// time); a search also finds a term inside longer words and through synonyms.
+    fn found(&self, engine: &Engine, term: &str) -> Option<u64> {
+        if let Some(n) = self
+            .found
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(term)
+        {
+            return *n;
+        }
+        let n = engine
+            .search(&SearchRequest {
+                q: term.to_string(),
+                limit: Some(0),
+                ..SearchRequest::default()
+            })
+            .ok()
+            .and_then(|r| r.total_is_exact.then_some(r.total as u64));
+        let mut found = self.found.lock().unwrap_or_else(|p| p.into_inner());
+        // A bound on memory for a long-running server: the table only saves work.
+        if found.len() > 100_000 {
+            found.clear();
+        }
+        found.insert(term.to_string(), n);
+        n
+    }
+
+    /// Terms, then titles, completing `prefix`. Terms a search would find nothing for are
+    /// left out.
+    pub fn suggest(&self, engine: &Engine, prefix: &str, limit: usize) -> Vec<Suggestion> {
         let key: String = normalize(prefix.trim())
             .chars()
             .take(MAX_PREFIX_CHARS)
@@ -118,16 +158,23 @@ impl Suggester {
             b.2.cmp(&a.2)
                 .then(a.0.chars().count().cmp(&b.0.chars().count()))
         });
-        let mut out: Vec<Suggestion> = terms
-            .into_iter()
-            .take(limit.div_ceil(2).max(limit.saturating_sub(3)))
-            .map(|(_, display, docs)| Suggestion {
+        let wanted = limit.div_ceil(2).max(limit.saturating_sub(3));
+        let mut out: Vec<Suggestion> = Vec::new();
+        for (_, display, _) in terms {
+            if out.len() >= wanted {
+                break;
+            }
+            let docs = self.found(engine, display);
+            if docs == Some(0) {
+                continue;
+            }
+            out.push(Suggestion {
                 text: display.clone(),
                 kind: "term",
-                docs: Some(*docs),
+                docs,
                 id: None,
-            })
-            .collect();
+            });
+        }
         let needle = compact(&key);
         for (compacted, title, id) in &self.titles {
             if out.len() >= limit {

@@ -379,8 +379,16 @@ mod tests {
             "the recreated folder was not synced"
         );
         assert!(!has(&engine, "a"));
+        // The letters are visible at the commit; the status is set when the sync returns.
+        assert!(
+            wait_for(5, || {
+                let state = status.snapshot();
+                state.watching && state.last_error.is_none()
+            }),
+            "{:?}",
+            status.snapshot()
+        );
         let state = status.snapshot();
-        assert!(state.watching && state.last_error.is_none(), "{state:?}");
         assert!(state.syncs >= 1 && state.last_sync.is_some());
 
         // The new folder is watched, subfolders included: later changes are seen too.

@@ -12,6 +12,7 @@ use super::Engine;
 use super::columns::str_column;
 use super::schema::{ORIGIN_API, ORIGIN_CORPUS};
 use crate::error::Error;
+use crate::ingest::fields::session_key;
 use crate::ingest::{self, CorpusDoc, Letter, Skipped};
 use crate::text::date::Date;
 use crate::text::normalize;
@@ -34,7 +35,7 @@ const WRITER_MEMORY: usize = 256 * 1024 * 1024;
 /// sync the indexing threads' arenas held about 1 GB nobody used (at 20k letters, 1.09 GB of
 /// anonymous memory before this call and 77 MB after), and training the semantic space,
 /// which allocates on other threads, came on top of it. Called after each commit batch of a
-/// sync and around training; it takes milliseconds.
+/// bulk sync, at its end, and after training.
 pub fn release_free_heap() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
@@ -135,7 +136,8 @@ impl Engine {
             doc.add_text(f.respondent_ng, normalize(r));
         }
         if let Some(s) = &letter.session {
-            doc.add_text(f.session, s);
+            // The facet and filter value: one spelling per session (the letter keeps its own).
+            doc.add_text(f.session, session_key(s));
             doc.add_text(f.session_ng, normalize(s));
         }
         let date = letter
@@ -251,10 +253,9 @@ impl Engine {
         }
         if written >= batch {
             self.finish_writes()?;
+            release_free_heap();
         }
-        release_free_heap();
         self.refresh_meaning(false)?;
-        release_free_heap();
         report.docs = self.num_docs();
         report.seconds = started.elapsed().as_secs_f64();
         Ok(report)

@@ -294,6 +294,51 @@ fn find_session(region: &str) -> Option<String> {
     best
 }
 
+/// A session as its parts: the place, the body (人大, 人大常委会, 政协, with 全国), the term
+/// (届) and the meeting (次会议), each number with or without 第, in either order of place
+/// and 政协, with the long names (人民代表大会, 政治协商会议, 常务委员会) already shortened.
+static SESSION_PARTS: LazyLock<Regex> = LazyLock::new(|| {
+    let n = NUM;
+    let body = r"(?:全国)?(?:人大常委会|人大|政协)";
+    Regex::new(&format!(
+        r"^(?P<lead>政协)?(?P<place>\p{{Han}}*?)(?P<before>{body})?第?(?P<term>{n})届(?:委员会)?(?P<after>{body})?(?:委员会)?第?(?P<meeting>{n})次会议(?P<rest>.*)$"
+    ))
+    .expect("valid regex")
+});
+
+/// One spelling for each session, for the session facet and filter: "…七届人大五次会议",
+/// "…第七届人大第五次会议" and "…第七届人民代表大会第五次会议" are one session. 人大 sessions
+/// read "{place}第{term}届{body}第{meeting}次会议", 政协 ones "{place}政协第{term}届第{meeting}次会议"
+/// (the most common forms). A name that does not read as a session is returned as it is.
+/// The letter keeps the session as written; only the facet value is this key.
+pub fn session_key(session: &str) -> String {
+    let short = session
+        .trim()
+        .replace("中国人民政治协商会议", "政协")
+        .replace("政治协商会议", "政协")
+        .replace("人民代表大会", "人大")
+        .replace("常务委员会", "常委会");
+    let Some(c) = SESSION_PARTS.captures(&short) else {
+        return session.trim().to_string();
+    };
+    let place = c.name("place").map_or("", |m| m.as_str());
+    let body = c
+        .name("before")
+        .or(c.name("after"))
+        .or(c.name("lead"))
+        .map_or("", |m| m.as_str());
+    let (term, meeting) = (&c["term"], &c["meeting"]);
+    let rest = &c["rest"];
+    if body.is_empty() {
+        return session.trim().to_string();
+    }
+    if body.ends_with("政协") {
+        format!("{place}{body}第{term}届第{meeting}次会议{rest}")
+    } else {
+        format!("{place}第{term}届{body}第{meeting}次会议{rest}")
+    }
+}
+
 static PROPOSAL_NO: LazyLock<Regex> = LazyLock::new(|| {
     let no = r"[A-Za-z]{0,4}\d{1,14}";
     let pattern = [
@@ -486,6 +531,70 @@ mod tests {
 
     fn s(v: &str) -> Option<String> {
         Some(v.to_string())
+    }
+
+    #[test]
+    fn one_key_for_each_spelling_of_a_session() {
+        // Spellings seen in the corpus, grouped by the session they name.
+        let groups: &[(&str, &[&str])] = &[
+            (
+                "云南省第十二届人大第五次会议",
+                &[
+                    "云南省第十二届人大五次会议",
+                    "云南省第十二届人大第五次会议",
+                    "云南省十二届人民代表大会第五次会议",
+                ],
+            ),
+            (
+                "中牟县第十五届人大第三次会议",
+                &[
+                    "中牟县人大十五届三次会议",
+                    "中牟县人大第十五届第三次会议",
+                    "中牟县十五届人大三次会议",
+                ],
+            ),
+            (
+                "屏边县政协第九届第五次会议",
+                &[
+                    "政协屏边县九届五次会议",
+                    "屏边县政协九届五次会议",
+                    "政协屏边县第九届委员会第五次会议",
+                    "中国人民政治协商会议屏边县第九届委员会第五次会议",
+                ],
+            ),
+            ("第十届全国人大第四次会议", &["十届全国人大四次会议"]),
+            ("全国政协第十届第三次会议", &["全国政协十届三次会议"]),
+            ("君山区政协第五届第二次会议", &["君山区五届政协二次会议"]),
+            (
+                "深圳市第七届人大常委会第五次会议",
+                &[
+                    "深圳市七届人大常委会五次会议",
+                    "深圳市第七届人民代表大会常务委员会第五次会议",
+                ],
+            ),
+            (
+                "广州市第十四届人大第三次会议闭会期间",
+                &["广州市十四届人大三次会议闭会期间"],
+            ),
+        ];
+        for (key, spellings) in groups {
+            for spelling in *spellings {
+                assert_eq!(session_key(spelling), *key, "{spelling}");
+            }
+        }
+        // Names that do not read as a session stay as they are.
+        for other in ["寻甸县政协第九届委员会", "十堰市", ""] {
+            assert_eq!(session_key(other), other);
+        }
+        // Different sessions stay apart.
+        assert_ne!(
+            session_key("姚安县十八届人大二次会议"),
+            session_key("姚安县十七届人大二次会议")
+        );
+        assert_ne!(
+            session_key("姚安县十八届人大二次会议"),
+            session_key("姚安县十八届政协二次会议")
+        );
     }
 
     #[test]

@@ -9,7 +9,7 @@ pub mod pages;
 mod state;
 pub mod widget;
 
-pub use state::{AppState, ServerOptions, Shared, blocking, bounded};
+pub use state::{AppState, CorsPolicy, ServerOptions, Shared, blocking, bounded};
 
 use std::future::Future;
 use std::sync::Arc;
@@ -33,18 +33,16 @@ pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 /// Longest a request may take before it is answered with 503.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
-fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
-    if origins.is_empty() {
-        return None;
-    }
-    let allow = if origins.iter().any(|o| o == "*") {
-        AllowOrigin::any()
-    } else {
-        AllowOrigin::list(
+/// The CORS layer of the read endpoints (none when cross-origin reads are off).
+fn cors_layer(policy: &CorsPolicy) -> Option<CorsLayer> {
+    let allow = match policy {
+        CorsPolicy::Off => return None,
+        CorsPolicy::AnyOrigin => AllowOrigin::any(),
+        CorsPolicy::Origins(origins) => AllowOrigin::list(
             origins
                 .iter()
                 .filter_map(|o| HeaderValue::from_str(o.trim().trim_end_matches('/')).ok()),
-        )
+        ),
     };
     Some(
         CorsLayer::new()
@@ -59,7 +57,7 @@ fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
 pub fn app(state: AppState) -> Router {
     // The 405 fallback is set on each part before CORS wraps the reads, so a preflight
     // OPTIONS request reaches the CORS layer instead of the fallback.
-    let cors = cors_layer(&state.options.cors_origins);
+    let cors = cors_layer(&state.options.cors);
     let reads = api::read_routes().method_not_allowed_fallback(method_not_allowed);
     let reads = match cors.clone() {
         Some(cors) => reads.layer(cors),
@@ -71,6 +69,7 @@ pub fn app(state: AppState) -> Router {
         .merge(pages::routes().method_not_allowed_fallback(method_not_allowed))
         .merge(widget::routes().method_not_allowed_fallback(method_not_allowed))
         .fallback(not_found)
+        .layer(middleware::from_fn(bare_options_not_allowed))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
@@ -90,6 +89,19 @@ pub async fn method_not_allowed() -> ApiError {
         Code::MethodNotAllowed,
         "this method is not allowed on this path",
     )
+}
+
+/// An OPTIONS request that is not a CORS preflight (no `Access-Control-Request-Method`) is
+/// answered 405 like any other method no route takes; the CORS layer would answer it 200.
+async fn bare_options_not_allowed(request: Request, next: Next) -> Response {
+    if request.method() == Method::OPTIONS
+        && !request
+            .headers()
+            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD)
+    {
+        return method_not_allowed().await.into_response();
+    }
+    next.run(request).await
 }
 
 /// The method as a metrics label: the standard methods by name, any other (HTTP allows
@@ -356,7 +368,7 @@ mod tests {
     async fn metrics_are_for_loopback_or_the_admin_key() {
         let app = app_with(ServerOptions {
             admin_key: Some("k".into()),
-            cors_origins: vec!["*".into()],
+            cors: CorsPolicy::AnyOrigin,
             ..Default::default()
         });
         let (status, _, _) = send(&app, from_peer("/metrics", "203.0.113.7:5000")).await;
@@ -387,7 +399,7 @@ mod tests {
     async fn a_document_is_readable_cross_origin_but_never_writable() {
         let origin = "http://portal.example";
         let app = app_with(ServerOptions {
-            cors_origins: vec![origin.into()],
+            cors: CorsPolicy::Origins(vec![origin.into()]),
             admin_key: Some("k".into()),
             ..Default::default()
         });

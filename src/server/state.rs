@@ -10,13 +10,55 @@ use crate::engine::Engine;
 use crate::engine::suggest::Suggester;
 use crate::error::{Code, Error};
 
+/// Which origins may call the read endpoints (search, documents, similar, suggest) from a
+/// browser. Writes are never open cross-origin, whatever this says.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum CorsPolicy {
+    /// Any page: the read endpoints are public and carry no credentials, and the widget
+    /// must work on any portal page without configuration.
+    #[default]
+    AnyOrigin,
+    /// Only these origins (`https://www.example.gov.cn`).
+    Origins(Vec<String>),
+    /// No cross-origin reads at all.
+    Off,
+}
+
+impl CorsPolicy {
+    /// From the `--cors-origins` list: empty or `*` → any origin, `none` → off, else the
+    /// listed origins.
+    pub fn from_list(list: &[String]) -> CorsPolicy {
+        let list: Vec<String> = list
+            .iter()
+            .map(|o| o.trim().trim_end_matches('/').to_string())
+            .filter(|o| !o.is_empty())
+            .collect();
+        if list.is_empty() || list.iter().any(|o| o == "*") {
+            CorsPolicy::AnyOrigin
+        } else if list.iter().any(|o| o.eq_ignore_ascii_case("none")) {
+            CorsPolicy::Off
+        } else {
+            CorsPolicy::Origins(list)
+        }
+    }
+
+    /// One line for the start-up banner.
+    pub fn describe(&self) -> String {
+        match self {
+            CorsPolicy::AnyOrigin => "CORS: reads open to any origin (restrict with REPLY_SEARCH_CORS_ORIGINS); writes same-origin only".into(),
+            CorsPolicy::Origins(list) => format!("CORS: reads open to {}; writes same-origin only", list.join(", ")),
+            CorsPolicy::Off => "CORS: off (same-origin only)".into(),
+        }
+    }
+}
+
 /// Settings of a running server.
 #[derive(Clone, Debug, Default)]
 pub struct ServerOptions {
     /// Bearer key that enables writes; `None` makes the server read-only.
     pub admin_key: Option<String>,
-    /// Origins allowed to call the read endpoints from a browser (`*` for any).
-    pub cors_origins: Vec<String>,
+    /// Which web pages may call the read endpoints from a browser (any, by default).
+    pub cors: CorsPolicy,
     /// Searches computed at once; more wait briefly, then get 503 + Retry-After.
     pub max_concurrent_searches: usize,
     /// Serve `/metrics` to any client (by default only to loopback or with the admin key).

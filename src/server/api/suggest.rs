@@ -44,7 +44,10 @@ pub async fn suggest(
         return Err(ApiError::new(Code::BadQuery, "q is too long"));
     }
     let prefix = q.clone();
-    let suggestions = bounded(&state, move |s| Ok(s.suggester()?.suggest(&prefix, limit))).await?;
+    let suggestions = bounded(&state, move |s| {
+        Ok(s.suggester()?.suggest(&s.engine, &prefix, limit))
+    })
+    .await?;
     Ok(Json(SuggestResponse {
         query: q,
         suggestions,
