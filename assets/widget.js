@@ -28,6 +28,9 @@
     empty: '没有找到相关答复，请尝试更少或不同的关键词',
     error: '搜索服务暂时无法访问，请稍后重试',
     results: '搜索结果',
+    showing: '已显示“',
+    showingEnd: '”的结果，仍然搜索“',
+    meant: '您是不是要找：',
   };
 
   const STYLES = `
@@ -57,6 +60,8 @@ background:#fff;border:1px solid #8c959f;border-radius:6px;box-shadow:0 6px 18px
 .tag{flex:0 0 auto;font-size:.8em;color:#57606a}
 .res{margin-top:.75em}
 .sum{margin:0;color:#57606a;font-size:.875em}
+.dym{margin:0 0 .25em}
+.dym-q{all:unset;cursor:pointer;color:var(--_a);text-decoration:underline}
 .err{color:#b42318}
 ol{list-style:none;margin:.25em 0 0;padding:0}
 .hit{padding:.75em 0;border-top:1px solid #d8dee4}
@@ -335,14 +340,30 @@ mark{background:#fff1a8;color:inherit;padding:0 1px;border-radius:2px;box-shadow
       this.search(s.text);
     }
 
-    search(raw) {
+    search(raw, asWritten = false) {
       const q = String(raw || '').trim();
       this.cancelSuggest();
       this.setItems([], null); // typing again starts fresh suggestions
 
       if (!q) return;
-      this.state = { q, offset: 0, total: 0, shown: 0 };
+      this.state = { q, offset: 0, total: 0, shown: 0, asWritten };
       this.fetchPage(false);
+    }
+
+    // Did you mean: the corrected query; the query as written when its hits are shown.
+    correction(data) {
+      const meant = typeof data.did_you_mean === 'string' ? data.did_you_mean : '';
+      if (!meant) return '';
+      const link = (text, asWritten) => {
+        const b = el('button', { type: 'button', class: 'dym-q', part: 'did-you-mean-query' }, text);
+        b.addEventListener('click', () => { this.input.value = text; this.search(text, asWritten); });
+        return b;
+      };
+      if (data.showing_did_you_mean) {
+        return el('p', { class: 'dym', part: 'did-you-mean' },
+          T.showing, link(meant, false), T.showingEnd, link(this.state.q, true), '”');
+      }
+      return el('p', { class: 'dym', part: 'did-you-mean' }, T.meant, link(meant, false));
     }
 
     async fetchPage(append) {
@@ -350,6 +371,7 @@ mark{background:#fff1a8;color:inherit;padding:0 1px;border-radius:2px;box-shadow
       if (this.searchCtl) this.searchCtl.abort(); // only the newest search may render
       const ctl = this.searchCtl = new AbortController();
       const p = new URLSearchParams({ q: st.q, limit: String(this.limit), offset: String(st.offset), facets: '' });
+      if (st.asWritten) p.set('correct', 'false');
       for (const k of ['kind', 'respondent']) {
         const v = (this.getAttribute(k) || '').trim();
         if (v) p.set(k, v);
@@ -403,13 +425,14 @@ mark{background:#fff1a8;color:inherit;padding:0 1px;border-radius:2px;box-shadow
       });
       let ol = this.results.querySelector('ol');
       if (!append || !ol) {
+        const dym = this.correction(data);
         if (!st.total || (!hits.length && !st.shown)) {
-          this.results.replaceChildren(el('p', { class: 'sum', part: 'summary' }, T.empty));
+          this.results.replaceChildren(dym, el('p', { class: 'sum', part: 'summary' }, T.empty));
           this.announce(T.empty);
           return;
         }
         ol = el('ol', { part: 'hits' });
-        this.results.replaceChildren(el('p', { class: 'sum', part: 'summary' }, T.total(st.count)), ol);
+        this.results.replaceChildren(dym, el('p', { class: 'sum', part: 'summary' }, T.total(st.count)), ol);
         this.announce(T.announce(st.count));
       } else {
         this.results.querySelectorAll('.err').forEach((x) => x.remove());

@@ -643,3 +643,28 @@ async fn notes_are_in_chinese_and_only_real_synonyms_are_called_expansions() {
     assert!(html.contains("已扩展为"), "{html}");
     assert!(html.contains("发展和改革局"));
 }
+
+/// Did-you-mean on the search page: a typo that finds nothing shows the correction's results
+/// with the way back to the query as written; one that finds something offers the correction.
+#[tokio::test]
+async fn search_page_shows_did_you_mean() {
+    let app = util::router(Default::default());
+    let (status, headers, html) = get(&app, &format!("/?q={}", enc("教玉"))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_page_ok(&html, &headers);
+    assert!(html.contains("已显示“"), "{html}");
+    assert!(html.contains("<strong>教育</strong>"), "{html}");
+    assert!(html.contains("correct=false"), "{html}");
+    assert!(html.contains("<mark>教育</mark>"), "{html}");
+    // The way back: the query as written only, nothing found, no correction shown.
+    let (_, _, html) = get(&app, &format!("/?q={}&correct=false", enc("教玉"))).await;
+    assert!(
+        !html.contains("已显示“") && !html.contains("您是不是要找"),
+        "{html}"
+    );
+    let (_, _, html) = get(&app, &format!("/?q={}", enc("停车南"))).await;
+    assert!(
+        html.contains("您是不是要找：") && html.contains("<strong>停车难</strong>"),
+        "{html}"
+    );
+}

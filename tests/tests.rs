@@ -16,5 +16,6 @@ mod pages;
 mod search;
 mod server_crash;
 mod similar;
+mod spell;
 mod watch;
 mod widget_browser;

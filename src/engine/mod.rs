@@ -15,6 +15,7 @@ mod schema;
 mod score_shift;
 mod search;
 pub mod similar;
+pub mod spell;
 pub mod suggest;
 pub mod watch;
 mod write;
@@ -67,6 +68,8 @@ pub struct Engine {
     /// Letters at the last training attempt (also a failed one: an archive of near-identical
     /// letters may have too few distinct words), so that writes do not retry on every letter.
     meaning_attempt: std::sync::atomic::AtomicUsize,
+    /// The did-you-mean vocabulary of the last generation it was asked for.
+    speller: Mutex<Option<Arc<spell::Speller>>>,
 }
 
 impl Engine {
@@ -145,6 +148,7 @@ impl Engine {
             body_dfs: Mutex::new((u64::MAX, HashMap::new())),
             meaning: Default::default(),
             meaning_attempt: Default::default(),
+            speller: Mutex::default(),
         };
         engine.load_meaning();
         Ok(engine)

@@ -182,6 +182,11 @@ pub struct SearchRequest {
     #[serde(rename = "match")]
     #[arg(long = "match", value_enum, default_value_t)]
     pub match_mode: MatchMode,
+    /// Offer the query with words the archive does not know replaced by the words probably
+    /// meant (`did_you_mean`), and show its results when the query as written finds nothing
+    /// (default true; false searches only for what was written).
+    #[arg(long, value_name = "BOOL")]
+    pub correct: Option<bool>,
 }
 
 /// One result: the letter's fields, its title and a passage of its text with the matches.
@@ -257,6 +262,14 @@ pub struct SearchResponse {
     /// What was ignored or adjusted, and whether the hits hold only some of the words.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<Note>,
+    /// The query with the words the archive does not know replaced by the words probably
+    /// meant (homophones of an input method, 停车南 → 停车难), when there are such words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub did_you_mean: Option<String>,
+    /// The hits are those of `did_you_mean`: the query as written (`query`) found nothing.
+    /// Search again with `correct=false` for the query as written.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub showing_did_you_mean: bool,
 }
 
 /// Something a searcher should know about how the query was answered. Serialised as an

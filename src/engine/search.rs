@@ -22,7 +22,43 @@ use crate::error::{Code, Error};
 const SNIPPET_CHARS: usize = 120;
 
 impl Engine {
+    /// Searches; when the query holds words the archive does not know and it knows words
+    /// that sound alike (`spell`), offers the corrected query, and answers with its hits
+    /// when the query as written finds nothing (unless `req.correct` is false).
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResponse, Error> {
+        let started = Instant::now();
+        let written = self.search_as_written(req)?;
+        if req.correct == Some(false) || !req.q.chars().any(crate::text::is_han) {
+            return Ok(written);
+        }
+        let speller = self.speller()?;
+        let Some(correction) = speller.correct(&req.q, &|span| self.letters_holding(span)) else {
+            return Ok(written);
+        };
+        if written.total > 0 {
+            return Ok(SearchResponse {
+                did_you_mean: Some(correction.query),
+                ..written
+            });
+        }
+        let corrected = self.search_as_written(&SearchRequest {
+            q: correction.query.clone(),
+            ..req.clone()
+        })?;
+        if corrected.total == 0 {
+            return Ok(written);
+        }
+        Ok(SearchResponse {
+            query: req.q.clone(),
+            did_you_mean: Some(correction.query),
+            showing_did_you_mean: true,
+            took_ms: (started.elapsed().as_secs_f64() * 1e5).round() / 100.0,
+            ..corrected
+        })
+    }
+
+    /// The search for the query as written.
+    fn search_as_written(&self, req: &SearchRequest) -> Result<SearchResponse, Error> {
         let started = Instant::now();
         let limit = req.limit.unwrap_or(10);
         if limit > MAX_LIMIT {
@@ -112,6 +148,8 @@ impl Engine {
             hits,
             facets,
             notes,
+            did_you_mean: None,
+            showing_did_you_mean: false,
         })
     }
 }

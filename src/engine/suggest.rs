@@ -123,6 +123,7 @@ impl Suggester {
             .search(&SearchRequest {
                 q: term.to_string(),
                 limit: Some(0),
+                correct: Some(false),
                 ..SearchRequest::default()
             })
             .ok()

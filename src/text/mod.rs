@@ -6,6 +6,7 @@
 pub mod date;
 mod fold;
 mod normalize;
+pub mod pinyin;
 
 pub use fold::{fold_case, fold_char, fold_variant, fold_width, fold_width_str, is_han, simplify};
 pub use normalize::{Normalized, compact, normalize};

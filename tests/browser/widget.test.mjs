@@ -355,6 +355,26 @@ try {
     await p.close();
   });
 
+  await step('a homophone typo (教玉) shows the results of 教育, and the way back', async () => {
+    const p = await context.newPage();
+    const asked = [];
+    p.on('request', (r) => { if (r.url().includes('/api/search')) asked.push(r.url()); });
+    await p.goto(`${HOST}/`);
+    await p.locator('reply-search input').click();
+    await p.keyboard.type('教玉');
+    await p.keyboard.press('Enter');
+    await p.waitForFunction(() => /已显示“教育”的结果，仍然搜索“教玉”/.test(
+      document.querySelector('reply-search').shadowRoot.querySelector('.dym')?.textContent || ''));
+    check(await p.locator('reply-search li.hit').count() > 0, 'no results shown for the correction');
+    // Searching for the query as written asks with correct=false and finds nothing.
+    await p.locator('reply-search .dym-q').nth(1).click();
+    await p.waitForFunction(() => /没有找到相关答复/.test(
+      document.querySelector('reply-search').shadowRoot.querySelector('.res').textContent));
+    const url = new URL(asked[asked.length - 1]);
+    check(url.searchParams.get('q') === '教玉' && url.searchParams.get('correct') === 'false', `as-written request wrong: ${url}`);
+    await p.close();
+  });
+
   await step('empty result, failed fetch, hostile HTML and preset filters', async () => {
     const p = await context.newPage();
     await p.goto(`${HOST}/`);

@@ -69,6 +69,8 @@ pub struct SearchParams {
     /// `most` (default) or `all`.
     #[serde(rename = "match")]
     match_mode: Option<MatchMode>,
+    /// Correct words the archive does not know (default true; see `did_you_mean`).
+    correct: Option<bool>,
 }
 
 impl SearchParams {
@@ -91,6 +93,7 @@ impl SearchParams {
             sort: self.sort,
             facets,
             match_mode: self.match_mode.unwrap_or_default(),
+            correct: self.correct,
         })
     }
 }

@@ -14,6 +14,8 @@ pub(super) struct Params {
     /// 1-based.
     pub(super) page: usize,
     pub(super) all: bool,
+    /// Search only for the query as written (`correct=false`), not for a correction.
+    pub(super) as_written: bool,
 }
 
 impl Default for Params {
@@ -24,6 +26,7 @@ impl Default for Params {
             sort: None,
             page: 1,
             all: false,
+            as_written: false,
         }
     }
 }
@@ -39,6 +42,7 @@ struct QueryString<'a> {
     sort: Option<SortOrder>,
     #[serde(rename = "match")]
     match_mode: Option<MatchMode>,
+    correct: Option<bool>,
     page: Option<usize>,
 }
 
@@ -106,6 +110,7 @@ impl Params {
                     }
                 }
             }
+            "correct" => self.as_written = matches!(v, "false" | "0"),
             "match" => {
                 self.all = match v {
                     "" | "most" => false,
@@ -156,6 +161,7 @@ impl Params {
             } else {
                 MatchMode::Most
             },
+            correct: Some(!self.as_written),
         }
     }
 
@@ -166,6 +172,7 @@ impl Params {
             filters: &self.filters,
             sort: self.sort,
             match_mode: self.all.then_some(MatchMode::All),
+            correct: self.as_written.then_some(false),
             page: (self.page > 1).then_some(self.page),
         };
         with_query("/", &query)
@@ -305,15 +312,20 @@ mod tests {
             sort: Some(SortOrder::Date),
             page: 3,
             all: true,
+            as_written: true,
         };
         let url = p.url();
         assert!(url.starts_with("/?q=%E5%81%9C%E8%BD%A6+%26+%22"), "{url}");
-        assert!(url.ends_with("&sort=date&match=all&page=3"), "{url}");
+        assert!(
+            url.ends_with("&sort=date&match=all&correct=false&page=3"),
+            "{url}"
+        );
         let back = reparse(&url);
         assert_eq!(back.q, "停车 & \"收费\"");
         assert_eq!(back.filters.respondent, p.filters.respondent);
         assert_eq!(back.filters, p.filters);
         assert_eq!((back.sort, back.page, back.all), (p.sort, 3, true));
+        assert!(back.as_written);
     }
 
     #[test]

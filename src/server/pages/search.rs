@@ -86,6 +86,19 @@ fn results(params: &Params, r: &SearchResponse) -> Markup {
                     "共找到 " strong { (r.total) @if !r.total_is_exact { "+" } } " 条答复"
                     span.muted { "（用时 " (r.took_ms) " 毫秒）" }
                 }
+                @if let Some(meant) = &r.did_you_mean {
+                    @let meant_url = params.url_with(|p| p.q = meant.clone());
+                    @if r.showing_did_you_mean {
+                        p.did-you-mean {
+                            "已显示“" a href=(meant_url) { strong { (meant) } } "”的结果，仍然搜索“"
+                            a href=(params.url_with(|p| p.as_written = true)) { (q) } "”"
+                        }
+                    } @else {
+                        p.did-you-mean {
+                            "您是不是要找：" a href=(meant_url) { strong { (meant) } }
+                        }
+                    }
+                }
                 @if r.expanded && !expanded.is_empty() {
                     p.expanded { "已扩展为: " code { (expanded) } " " small { "（含同义词）" } }
                 }
