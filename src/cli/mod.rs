@@ -260,6 +260,12 @@ fn serve(args: ServeArgs) -> Result<(), Error> {
         request_timeout: None,
     };
     let state = Shared::new(engine, options);
+    // The did-you-mean vocabulary is built on a thread of its own, so the first misspelled
+    // query does not wait for it.
+    let warm = state.clone();
+    let _ = std::thread::Builder::new()
+        .name("speller".into())
+        .spawn(move || warm.engine.speller().map(|_| ()));
     // `Shared::new` decides what counts as a key (trimmed, not blank).
     let read_only = state.options.admin_key.is_none();
     if args.watch {

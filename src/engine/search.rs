@@ -27,17 +27,22 @@ impl Engine {
     /// when the query as written finds nothing (unless `req.correct` is false).
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResponse, Error> {
         let started = Instant::now();
+        let took = || (started.elapsed().as_secs_f64() * 1e5).round() / 100.0;
         let written = self.search_as_written(req)?;
-        if req.correct == Some(false) || !req.q.chars().any(crate::text::is_han) {
+        if req.correct == Some(false) || !self.might_need_correcting(&req.q) {
             return Ok(written);
         }
         let speller = self.speller()?;
         let Some(correction) = speller.correct(&req.q, &|span| self.letters_holding(span)) else {
-            return Ok(written);
+            return Ok(SearchResponse {
+                took_ms: took(),
+                ..written
+            });
         };
         if written.total > 0 {
             return Ok(SearchResponse {
                 did_you_mean: Some(correction.query),
+                took_ms: took(),
                 ..written
             });
         }
@@ -52,7 +57,7 @@ impl Engine {
             query: req.q.clone(),
             did_you_mean: Some(correction.query),
             showing_did_you_mean: true,
-            took_ms: (started.elapsed().as_secs_f64() * 1e5).round() / 100.0,
+            took_ms: took(),
             ..corrected
         })
     }

@@ -316,6 +316,18 @@ impl Speller {
 }
 
 impl Engine {
+    /// Whether the query holds a Han character outside every word of the dictionary (cut
+    /// without guessing unknown words): only then can the speller correct anything, so a
+    /// query of dictionary words never waits for it to be built.
+    pub(super) fn might_need_correcting(&self, query: &str) -> bool {
+        let normalized = normalize(query);
+        self.analyzer
+            .jieba
+            .cut(&normalized, false)
+            .iter()
+            .any(|t| t.word.chars().count() < MIN_CHARS && t.word.chars().any(is_han))
+    }
+
     /// The speller for the current index generation, built on first use after a write.
     pub fn speller(&self) -> Result<std::sync::Arc<Speller>, Error> {
         let generation = self.generation();
