@@ -45,11 +45,10 @@ enum Closeness {
     OneChanged,
 }
 
-/// A correction of a query: the corrected query and each replaced word.
+/// A correction of a query: the query with the words probably meant.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Correction {
     pub query: String,
-    pub changes: Vec<(String, String)>,
 }
 
 /// The archive's vocabulary, indexed by sound and by one-character-changed patterns.
@@ -197,7 +196,8 @@ impl Speller {
 
     /// The query with the words the archive does not know replaced by the words meant, or
     /// None when every word is known (or nothing close is). `found(span)` counts the letters
-    /// holding a span (a phrase search): asked only for spans no common word covers.
+    /// holding a span (a phrase search): asked only for spans of three characters or more
+    /// that no word covers and that have a candidate.
     pub fn correct(&self, query: &str, found: &dyn Fn(&str) -> usize) -> Option<Correction> {
         let chars: Vec<char> = query.chars().collect();
         let mut replaced: Vec<(usize, usize, String)> = Vec::new();
@@ -217,19 +217,14 @@ impl Speller {
             return None;
         }
         let mut out = String::new();
-        let mut changes = Vec::new();
         let mut at = 0;
         for (start, end, word) in replaced {
             out.extend(&chars[at..start]);
-            changes.push((chars[start..end].iter().collect(), word.clone()));
             out.push_str(&word);
             at = end;
         }
         out.extend(&chars[at..]);
-        Some(Correction {
-            query: out,
-            changes,
-        })
+        Some(Correction { query: out })
     }
 
     /// Replacements (start, end, word) in one run of Han characters at `offset`.
