@@ -214,6 +214,47 @@ async fn documents_similar_and_suggest() {
     );
 }
 
+/// Pinyin typed before the input method converts it completes to archive words: full
+/// syllables, with spaces, initials, and Han characters followed by either.
+#[tokio::test]
+async fn suggest_completes_pinyin_full_initials_and_mixed() {
+    let app = router(ServerOptions::default());
+    let terms = |body: &Value| -> Vec<String> {
+        body["suggestions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["type"] == "term")
+            .map(|s| s["text"].as_str().unwrap().to_string())
+            .collect()
+    };
+    for (typed, expected) in [
+        ("tingche", "停车"),
+        ("ting che", "停车"),
+        ("tingchechang", "停车场"),
+        ("tcc", "停车场"),
+        ("jiaoyu", "教育"),
+        ("jy", "教育"),
+        ("停车c", "停车场"),
+        ("xinzhishengchanli", "新质生产力"),
+        ("xzsc", "新质生产力"),
+    ] {
+        let (status, body) = get(&app, &format!("/api/suggest?q={}&limit=10", enc(typed))).await;
+        assert_eq!(status, StatusCode::OK);
+        let found = terms(&body);
+        assert!(found.iter().any(|t| t == expected), "{typed}: {found:?}");
+        // Every completion is a word whose search finds letters.
+        for s in body["suggestions"].as_array().unwrap() {
+            if s["type"] == "term" {
+                assert!(s["docs"].as_u64().is_none_or(|n| n > 0), "{typed}: {s}");
+            }
+        }
+    }
+    // Latin text that spells no archive word completes to nothing.
+    let (_, body) = get(&app, "/api/suggest?q=qqqzzz").await;
+    assert!(terms(&body).is_empty(), "{body}");
+}
+
 /// Regression: a suggested term showed how many letters hold it as a word in the title or
 /// the text, counted twice when in both (停车场 "15 篇" where a search finds 12).
 #[tokio::test]

@@ -9,7 +9,8 @@ use tantivy::Term;
 
 use crate::engine::{Engine, SearchRequest};
 use crate::error::Error;
-use crate::text::{compact, normalize};
+use crate::text::pinyin::reading;
+use crate::text::{compact, is_han, normalize};
 
 pub const MAX_SUGGESTIONS: usize = 20;
 const MAX_PREFIX_CHARS: usize = 50;
@@ -36,6 +37,8 @@ pub struct Suggester {
     terms: Vec<(String, String, u64)>,
     /// (compacted title, title, id), in index order.
     titles: Vec<(String, String, String)>,
+    /// Each Han term's syllables (index into `terms`), for completing pinyin.
+    sounds: Vec<(usize, Vec<&'static str>)>,
     /// The searcher generation this was built from.
     pub generation: u64,
     /// Letters a search for a term finds, counted the first time the term is suggested
@@ -99,9 +102,18 @@ impl Suggester {
         terms.sort_by(|a, b| a.0.cmp(&b.0));
         terms.dedup_by(|a, b| a.0 == b.0);
         titles.sort_by(|a, b| a.1.cmp(&b.1));
+        let sounds = terms
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (key, _, _))| {
+                let syllables: Option<Vec<&'static str>> = key.chars().map(reading).collect();
+                Some((i, syllables?))
+            })
+            .collect();
         Ok(Suggester {
             terms,
             titles,
+            sounds,
             generation: searcher.generation().generation_id(),
             found: Mutex::default(),
         })
@@ -137,6 +149,34 @@ impl Suggester {
         n
     }
 
+    /// Terms completing pinyin typed as it is, before the input method converts it: full
+    /// syllables (`tingchenan`, `ting che`), initials (`tcn`), or Han characters then either
+    /// (`加装dt`). Indexes into `terms`; empty when `key` holds no Latin letter.
+    fn by_pinyin(&self, key: &str) -> Vec<usize> {
+        let han: String = key.chars().take_while(|c| is_han(*c)).collect();
+        let typed: String = key[han.len()..]
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '\'')
+            .collect();
+        if typed.is_empty() || !typed.chars().all(|c| c.is_ascii_lowercase()) {
+            return Vec::new();
+        }
+        let skip = han.chars().count();
+        self.sounds
+            .iter()
+            .filter(|(i, syllables)| {
+                let term = &self.terms[*i].0;
+                if !term.starts_with(&han) || syllables.len() <= skip {
+                    return false;
+                }
+                let rest = &syllables[skip..];
+                let initials: String = rest.iter().filter_map(|s| s.chars().next()).collect();
+                initials.starts_with(&typed) || spelled_from(rest, &typed)
+            })
+            .map(|(i, _)| *i)
+            .collect()
+    }
+
     /// Terms, then titles, completing `prefix`. Terms a search would find nothing for are
     /// left out.
     pub fn suggest(&self, engine: &Engine, prefix: &str, limit: usize) -> Vec<Suggestion> {
@@ -155,6 +195,7 @@ impl Suggester {
             .take_while(|(t, _, _)| t.starts_with(&key))
             .filter(|(t, _, _)| *t != key)
             .collect();
+        terms.extend(self.by_pinyin(&key).into_iter().map(|i| &self.terms[i]));
         terms.sort_by(|a, b| {
             b.2.cmp(&a.2)
                 .then(a.0.chars().count().cmp(&b.0.chars().count()))
@@ -192,5 +233,61 @@ impl Suggester {
         }
         out.truncate(limit);
         out
+    }
+}
+
+/// Whether `typed` spells the syllables from their start: whole syllables, the last one
+/// possibly begun (`tingchen` for ting che nan), or ending in initials of the next ones
+/// (`tingcn`).
+fn spelled_from(syllables: &[&str], typed: &str) -> bool {
+    let Some((first, rest)) = syllables.split_first() else {
+        return false;
+    };
+    if typed.is_empty() {
+        return true;
+    }
+    if let Some(after) = typed.strip_prefix(first) {
+        if after.is_empty() || spelled_from(rest, after) {
+            return true;
+        }
+    }
+    // The syllable only begun: the typing ends here, or goes on with the next syllables'
+    // initials.
+    let begun = typed.chars().take_while(|c| first.contains(*c)).count();
+    (1..=begun.min(first.len())).any(|n| {
+        first.starts_with(&typed[..n]) && {
+            let after = &typed[n..];
+            after.is_empty()
+                || rest
+                    .iter()
+                    .zip(after.chars())
+                    .all(|(s, c)| s.starts_with(c))
+                    && after.chars().count() <= rest.len()
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::spelled_from;
+
+    #[test]
+    fn pinyin_typed_so_far_matches_the_syllables() {
+        let s = ["ting", "che", "nan"];
+        for typed in [
+            "t",
+            "ting",
+            "tingc",
+            "tingche",
+            "tingchenan",
+            "tingchen",
+            "tingcn",
+            "tin",
+        ] {
+            assert!(spelled_from(&s, typed), "{typed}");
+        }
+        for typed in ["tingchenanx", "che", "tingx", "tcx", "tingchenann"] {
+            assert!(!spelled_from(&s, typed), "{typed}");
+        }
     }
 }

@@ -355,6 +355,19 @@ try {
     await p.close();
   });
 
+  await step('pinyin initials (tcc) complete to 停车场; choosing it searches', async () => {
+    const p = await context.newPage();
+    await p.goto(`${HOST}/`);
+    await p.locator('reply-search input').click();
+    await p.keyboard.type('tcc');
+    const option = p.locator('reply-search [role=option]', { hasText: '停车场' }).first();
+    await option.waitFor();
+    await option.click();
+    await p.locator('reply-search li.hit').first().waitFor();
+    check(await p.locator('reply-search input').inputValue() === '停车场', 'the box does not hold the chosen word');
+    await p.close();
+  });
+
   await step('a homophone typo (教玉) shows the results of 教育, and the way back', async () => {
     const p = await context.newPage();
     const asked = [];
