@@ -5,33 +5,30 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use reply_search::engine::{Engine, SearchRequest};
+use reply_search::engine::{Engine, SearchRequest, SearchResponse};
 use reply_search::text::pinyin::reading;
 
 use crate::util;
 
-fn did_you_mean(engine: &Engine, q: &str) -> Option<String> {
+/// A search for `q`; `correct: Some(false)` searches as written only.
+fn search(engine: &Engine, q: &str, limit: usize, correct: Option<bool>) -> SearchResponse {
     engine
         .search(&SearchRequest {
             q: q.to_string(),
-            limit: Some(0),
+            limit: Some(limit),
+            correct,
             ..SearchRequest::default()
         })
         .unwrap()
-        .did_you_mean
+}
+
+fn did_you_mean(engine: &Engine, q: &str) -> Option<String> {
+    search(engine, q, 0, None).did_you_mean
 }
 
 /// Letters holding `text` anywhere (a phrase search, as written).
 fn holding(engine: &Engine, text: &str) -> usize {
-    engine
-        .search(&SearchRequest {
-            q: format!("\"{text}\""),
-            limit: Some(0),
-            correct: Some(false),
-            ..SearchRequest::default()
-        })
-        .unwrap()
-        .total
+    search(engine, &format!("\"{text}\""), 0, Some(false)).total
 }
 
 #[test]
@@ -144,50 +141,21 @@ fn a_query_that_finds_nothing_shows_the_results_of_its_correction() {
     let engine = util::shared_engine();
     // 教育 typed with 玉 (same reading, yu): as written it finds nothing, so the hits are
     // those of the correction, and the response says so.
-    let typed = engine
-        .search(&SearchRequest {
-            q: "教玉".into(),
-            correct: Some(false),
-            ..SearchRequest::default()
-        })
-        .unwrap();
+    let typed = search(&engine, "教玉", 10, Some(false));
     assert_eq!(typed.total, 0);
-    let meant = engine
-        .search(&SearchRequest {
-            q: "教育".into(),
-            ..SearchRequest::default()
-        })
-        .unwrap();
-    let r = engine
-        .search(&SearchRequest {
-            q: "教玉".into(),
-            ..SearchRequest::default()
-        })
-        .unwrap();
+    let meant = search(&engine, "教育", 10, None);
+    let r = search(&engine, "教玉", 10, None);
     assert_eq!(r.did_you_mean.as_deref(), Some("教育"), "{r:?}");
     assert!(r.showing_did_you_mean);
     assert_eq!(r.query, "教玉");
     assert_eq!(r.total, meant.total);
-    let ids = |r: &reply_search::engine::SearchResponse| -> Vec<String> {
-        r.hits.iter().map(|h| h.id.clone()).collect()
-    };
+    let ids = |r: &SearchResponse| -> Vec<String> { r.hits.iter().map(|h| h.id.clone()).collect() };
     assert_eq!(ids(&r), ids(&meant));
     // 停车南 finds letters on 停车 as written: the correction is offered, not imposed.
-    let r = engine
-        .search(&SearchRequest {
-            q: "停车南".into(),
-            ..SearchRequest::default()
-        })
-        .unwrap();
+    let r = search(&engine, "停车南", 10, None);
     assert_eq!(r.did_you_mean.as_deref(), Some("停车难"));
     assert!(!r.showing_did_you_mean && r.total > 0);
     // correct=false searches for what was written only.
-    let r = engine
-        .search(&SearchRequest {
-            q: "停车南".into(),
-            correct: Some(false),
-            ..SearchRequest::default()
-        })
-        .unwrap();
+    let r = search(&engine, "停车南", 10, Some(false));
     assert_eq!(r.did_you_mean, None);
 }

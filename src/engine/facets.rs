@@ -20,6 +20,14 @@ pub struct BrowseFacetCache(Mutex<Option<(u64, Vec<FacetField>, FacetFruit)>>);
 
 pub(super) type FacetFruit = Vec<(FacetField, FacetCounts)>;
 
+/// Facet counts by facet name, as responses carry them.
+pub(super) fn by_name(fruit: FacetFruit) -> std::collections::BTreeMap<String, FacetCounts> {
+    fruit
+        .into_iter()
+        .map(|(field, counts)| (field.name().to_string(), counts))
+        .collect()
+}
+
 impl BrowseFacetCache {
     pub(super) fn get_or_compute(
         &self,

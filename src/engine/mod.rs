@@ -7,6 +7,7 @@ mod compile;
 pub mod dedup;
 mod facets;
 pub mod highlight;
+mod letter_terms;
 mod meaning;
 mod plan;
 pub mod query;

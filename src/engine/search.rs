@@ -9,7 +9,7 @@ use tantivy::{DocAddress, DocSet, Order, Score, Searcher, TERMINATED};
 
 use super::Engine;
 use super::compile::Reach;
-use super::facets::{FACET_VALUES, FacetCollector, FacetFruit};
+use super::facets::{FACET_VALUES, FacetCollector, FacetFruit, by_name};
 use super::highlight;
 use super::plan::Plan;
 use super::query;
@@ -33,32 +33,36 @@ impl Engine {
             return Ok(written);
         }
         let speller = self.speller()?;
-        let Some(correction) = speller.correct(&req.q, &|span| self.letters_holding(span)) else {
+        let Some(meant) = speller.correct(&req.q, &|span| self.letters_holding(span)) else {
             return Ok(SearchResponse {
                 took_ms: took(),
                 ..written
             });
         };
-        if written.total > 0 {
+        if written.total == 0 {
+            let corrected = self.search_as_written(&SearchRequest {
+                q: meant.clone(),
+                ..req.clone()
+            })?;
+            if corrected.total > 0 {
+                return Ok(SearchResponse {
+                    query: req.q.clone(),
+                    did_you_mean: Some(meant),
+                    showing_did_you_mean: true,
+                    took_ms: took(),
+                    ..corrected
+                });
+            }
+            // The correction finds nothing either: nothing to offer.
             return Ok(SearchResponse {
-                did_you_mean: Some(correction.query),
                 took_ms: took(),
                 ..written
             });
         }
-        let corrected = self.search_as_written(&SearchRequest {
-            q: correction.query.clone(),
-            ..req.clone()
-        })?;
-        if corrected.total == 0 {
-            return Ok(written);
-        }
         Ok(SearchResponse {
-            query: req.q.clone(),
-            did_you_mean: Some(correction.query),
-            showing_did_you_mean: true,
+            did_you_mean: Some(meant),
             took_ms: took(),
-            ..corrected
+            ..written
         })
     }
 
@@ -136,10 +140,7 @@ impl Engine {
         {
             notes.push(Note::NoneHasAllWords);
         }
-        let facets = facet_counts
-            .into_iter()
-            .map(|(field, counts)| (field.name().to_string(), counts))
-            .collect();
+        let facets = by_name(facet_counts);
         Ok(SearchResponse {
             query: req.q.clone(),
             expanded_query,
@@ -183,7 +184,10 @@ impl Engine {
         } else {
             self.browse_facets
                 .get_or_compute(searcher, facet_fields, || {
-                    searcher.search(&AllQuery, &self.facet_collector(facet_fields))
+                    searcher.search(
+                        &AllQuery,
+                        &self.facet_collector(facet_fields, Some(FACET_VALUES)),
+                    )
                 })?
         };
         let (docs, total) = page(searcher, &AllQuery, req.offset, limit, sort, Count)?;
@@ -218,7 +222,10 @@ impl Engine {
             });
         }
         let query = self.build(plan, req.match_mode, Reach::Plan);
-        let counts = (Count, self.facet_collector(facet_fields));
+        let counts = (
+            Count,
+            self.facet_collector(facet_fields, Some(FACET_VALUES)),
+        );
         let (docs, (total, facets)) =
             page(searcher, query.as_ref(), req.offset, limit, sort, counts)?;
         Ok(Found {
@@ -229,11 +236,12 @@ impl Engine {
         })
     }
 
-    fn facet_collector(&self, fields: &[FacetField]) -> FacetCollector {
+    /// Counts of `fields`' values, the `limit` most frequent of each (`None`: all).
+    fn facet_collector(&self, fields: &[FacetField], limit: Option<usize>) -> FacetCollector {
         FacetCollector {
             fields: fields.to_vec(),
             values: self.facet_values.clone(),
-            limit: Some(FACET_VALUES),
+            limit,
         }
     }
 }
@@ -300,24 +308,20 @@ impl Engine {
     /// The number of letters, the index size, and the letters by kind, respondent, year and
     /// session: every value, not only the most frequent as in a search's facets.
     pub fn stats(&self) -> Result<Stats, Error> {
-        let collector = FacetCollector {
-            fields: vec![
-                FacetField::Kind,
-                FacetField::Respondent,
-                FacetField::Year,
-                FacetField::Session,
-            ],
-            values: self.facet_values.clone(),
-            limit: None,
-        };
-        let counts = self.reader.searcher().search(&AllQuery, &collector)?;
+        let fields = [
+            FacetField::Kind,
+            FacetField::Respondent,
+            FacetField::Year,
+            FacetField::Session,
+        ];
+        let counts = self
+            .reader
+            .searcher()
+            .search(&AllQuery, &self.facet_collector(&fields, None))?;
         Ok(Stats {
             docs: self.num_docs(),
             index_bytes: self.size_bytes(),
-            facets: counts
-                .into_iter()
-                .map(|(field, counts)| (field.name().to_string(), counts))
-                .collect(),
+            facets: by_name(counts),
         })
     }
 }

@@ -45,12 +45,6 @@ enum Closeness {
     OneChanged,
 }
 
-/// A correction of a query: the query with the words probably meant.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Correction {
-    pub query: String,
-}
-
 /// The archive's vocabulary, indexed by sound and by one-character-changed patterns.
 pub struct Speller {
     /// Word → letters holding it (as a word of a title or text).
@@ -198,7 +192,7 @@ impl Speller {
     /// None when every word is known (or nothing close is). `found(span)` counts the letters
     /// holding a span (a phrase search): asked only for spans of three characters or more
     /// that no word covers and that have a candidate.
-    pub fn correct(&self, query: &str, found: &dyn Fn(&str) -> usize) -> Option<Correction> {
+    pub fn correct(&self, query: &str, found: &dyn Fn(&str) -> usize) -> Option<String> {
         let chars: Vec<char> = query.chars().collect();
         let mut replaced: Vec<(usize, usize, String)> = Vec::new();
         let mut i = 0;
@@ -224,7 +218,7 @@ impl Speller {
             at = end;
         }
         out.extend(&chars[at..]);
-        Some(Correction { query: out })
+        Some(out)
     }
 
     /// Replacements (start, end, word) in one run of Han characters at `offset`.
@@ -235,12 +229,18 @@ impl Speller {
         found: &dyn Fn(&str) -> usize,
     ) -> Vec<(usize, usize, String)> {
         let n = run.len();
-        let text = |a: usize, b: usize| normalize(&run[a..b].iter().collect::<String>());
+        // Normalised once; spans are cut from it.
+        let whole = normalize(&run.iter().collect::<String>());
+        let folded: Vec<char> = whole.chars().collect();
+        if folded.len() != n {
+            // Normalising changed the length (it never should for Han text): no span to trust.
+            return Vec::new();
+        }
+        let text = |a: usize, b: usize| folded[a..b].iter().collect::<String>();
         let mut known = vec![false; n];
         // The run cut by the dictionary alone (no guessing of unknown words): a word of the
         // dictionary was typed as meant (异地就医 is 异地 + 就医 even where no letter says
         // it), and a span is replaced only whole tokens at a time (地就 is no span of it).
-        let whole = text(0, n);
         let mut bounds = vec![false; n + 1];
         let mut at = 0;
         for token in self.analyzer.jieba.cut(&whole, false) {
@@ -254,10 +254,6 @@ impl Speller {
             at += len;
         }
         bounds[n.min(at)] = true;
-        if at != n {
-            // Normalising changed the length (it never should for Han text): no cut to trust.
-            return Vec::new();
-        }
         // Characters inside a word of the archive, however rare, are known (后顾之忧 in two
         // letters keeps its 之忧 from becoming the common 只有).
         for a in 0..n {

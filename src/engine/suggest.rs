@@ -9,7 +9,7 @@ use tantivy::Term;
 
 use crate::engine::{Engine, SearchRequest};
 use crate::error::Error;
-use crate::text::pinyin::reading;
+use crate::text::pinyin::syllables;
 use crate::text::{compact, is_han, normalize};
 
 pub const MAX_SUGGESTIONS: usize = 20;
@@ -105,10 +105,7 @@ impl Suggester {
         let sounds = terms
             .iter()
             .enumerate()
-            .filter_map(|(i, (key, _, _))| {
-                let syllables: Option<Vec<&'static str>> = key.chars().map(reading).collect();
-                Some((i, syllables?))
-            })
+            .filter_map(|(i, (key, _, _))| Some((i, syllables(key)?)))
             .collect();
         Ok(Suggester {
             terms,
@@ -238,35 +235,30 @@ impl Suggester {
 
 /// Whether `typed` spells the syllables from their start: whole syllables, the last one
 /// possibly begun (`tingchen` for ting che nan), or ending in initials of the next ones
-/// (`tingcn`).
+/// (`tingcn`). `typed` is ASCII.
 fn spelled_from(syllables: &[&str], typed: &str) -> bool {
     let Some((first, rest)) = syllables.split_first() else {
-        return false;
+        return typed.is_empty();
     };
     if typed.is_empty() {
         return true;
     }
-    if let Some(after) = typed.strip_prefix(first) {
-        if after.is_empty() || spelled_from(rest, after) {
-            return true;
-        }
+    if let Some(after) = typed.strip_prefix(first)
+        && spelled_from(rest, after)
+    {
+        return true;
     }
-    // The syllable only begun: the typing ends here, or goes on with the next syllables'
-    // initials.
-    let begun = typed.chars().take_while(|c| first.contains(*c)).count();
-    (1..=begun.min(first.len())).any(|n| {
-        first.starts_with(&typed[..n]) && {
-            let after = &typed[n..];
-            after.is_empty()
-                || rest
-                    .iter()
-                    .zip(after.chars())
-                    .all(|(s, c)| s.starts_with(c))
-                    && after.chars().count() <= rest.len()
-        }
+    // The syllable only begun: the typing ends there, or goes on with the next initials.
+    (1..=first.len().min(typed.len())).any(|n| {
+        let after = &typed[n..];
+        first.starts_with(&typed[..n])
+            && after.len() <= rest.len()
+            && rest
+                .iter()
+                .zip(after.chars())
+                .all(|(s, c)| s.starts_with(c))
     })
 }
-
 #[cfg(test)]
 mod tests {
     use super::spelled_from;

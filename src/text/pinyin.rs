@@ -33,11 +33,14 @@ pub fn fold_syllable(syllable: &str) -> String {
     s
 }
 
-/// A word's sound: each character's common reading, joined by spaces ("ting che nan").
-/// None when a character is not Han.
+/// Each character's common reading, in order; None when a character is not Han.
+pub fn syllables(word: &str) -> Option<Vec<&'static str>> {
+    word.chars().map(reading).collect()
+}
+
+/// A word's sound: its `syllables` joined by spaces ("ting che nan").
 pub fn spelling(word: &str) -> Option<String> {
-    let syllables: Option<Vec<&str>> = word.chars().map(reading).collect();
-    Some(syllables?.join(" "))
+    Some(syllables(word)?.join(" "))
 }
 
 /// A spelling folded syllable by syllable (`fold_syllable`): equal for words an input method
