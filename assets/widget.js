@@ -13,11 +13,14 @@
 
   const DEBOUNCE_MS = 150;
   const SUGGEST_LIMIT = 8;
+  const HOT_LIMIT = 8;
   const T = {
     label: '搜索答复文件',
     placeholder: '搜索答复',
     button: '搜索',
     suggestions: '搜索建议',
+    hotSearches: '热门搜索',
+    hot: '热门',
     docs: (n) => `${n} 篇`,
     title: '文件',
     searching: '正在搜索…',
@@ -124,6 +127,7 @@ mark{background:#fff1a8;color:inherit;padding:0 1px;border-radius:2px;box-shadow
 
   class ReplySearch extends HTMLElement {
     static get observedAttributes() { return ['placeholder', 'accent-color']; }
+    // hot-searches="off" keeps 热门搜索 out of this box even when the server offers them.
 
     constructor() {
       super();
@@ -154,6 +158,7 @@ mark{background:#fff1a8;color:inherit;padding:0 1px;border-radius:2px;box-shadow
       this.pending = null;  // prefix whose suggestions are being fetched
       this.itemsFor = null; // prefix the shown suggestions belong to
       this.state = null;    // {q, offset, total, shown}
+      this.hot = null;      // promise of the server's 热门搜索 (fetched once, on first focus)
 
       this.input.addEventListener('input', (e) => this.onInput(e));
       this.input.addEventListener('keydown', (e) => this.onKey(e));
@@ -168,6 +173,7 @@ mark{background:#fff1a8;color:inherit;padding:0 1px;border-radius:2px;box-shadow
         this.suggest();
       });
       this.input.addEventListener('blur', () => this.close());
+      this.input.addEventListener('focus', () => { if (!this.input.value.trim()) this.showHot(); });
       go.addEventListener('click', () => this.search(this.input.value));
       // mousedown would blur the input (and close the list) before the click lands.
       this.list.addEventListener('mousedown', (e) => e.preventDefault());
@@ -229,7 +235,7 @@ mark{background:#fff1a8;color:inherit;padding:0 1px;border-radius:2px;box-shadow
       }
       if (q && q === this.pending) return;
       this.cancelSuggest(); // a newer prefix makes the old answer stale
-      if (!q) { this.setItems([], null); return; }
+      if (!q) { this.showHot(); return; }
       this.pending = q;
       const ctl = this.suggestCtl = new AbortController();
       try {
@@ -246,6 +252,20 @@ mark{background:#fff1a8;color:inherit;padding:0 1px;border-radius:2px;box-shadow
       }
     }
 
+    // 热门搜索 under the empty box: what the server lists (nothing when it shows none).
+    async showHot() {
+      if ((this.getAttribute('hot-searches') || '').trim().toLowerCase() === 'off') return;
+      if (!this.hot) {
+        this.hot = fetch(`${this.endpoint}/api/hot?limit=${HOT_LIMIT}`, { credentials: 'omit' })
+          .then((r) => (r.ok ? r.json() : { queries: [] }))
+          .then((d) => (Array.isArray(d.queries) ? d.queries.map(String) : []))
+          .catch(() => []);
+      }
+      const queries = await this.hot;
+      if (this.input.value.trim() || !queries.length) { if (!this.input.value.trim()) this.setItems([], null); return; }
+      this.setItems(queries.map((text) => ({ type: 'hot', text })), '', T.hotSearches);
+    }
+
     cancelSuggest() {
       clearTimeout(this.timer);
       if (this.suggestCtl) this.suggestCtl.abort();
@@ -253,14 +273,15 @@ mark{background:#fff1a8;color:inherit;padding:0 1px;border-radius:2px;box-shadow
       this.pending = null;
     }
 
-    setItems(items, forQuery) {
+    setItems(items, forQuery, label = T.suggestions) {
       this.items = items;
       this.itemsFor = forQuery;
+      this.list.setAttribute('aria-label', label);
       this.active = -1;
       this.input.removeAttribute('aria-activedescendant');
       this.list.replaceChildren(...items.map((s, i) => {
         const isTitle = s.type === 'title';
-        const tag = isTitle ? T.title : (s.docs != null ? T.docs(s.docs) : '');
+        const tag = isTitle ? T.title : s.type === 'hot' ? T.hot : (s.docs != null ? T.docs(s.docs) : '');
         return el('li', { id: `o${i}`, role: 'option', part: 'option', 'aria-selected': 'false', 'data-i': String(i) },
           el('span', { class: 'txt' }, String(s.text || '')),
           el('span', { class: 'tag', 'aria-hidden': 'true' }, tag));
@@ -370,7 +391,7 @@ mark{background:#fff1a8;color:inherit;padding:0 1px;border-radius:2px;box-shadow
       const st = this.state;
       if (this.searchCtl) this.searchCtl.abort(); // only the newest search may render
       const ctl = this.searchCtl = new AbortController();
-      const p = new URLSearchParams({ q: st.q, limit: String(this.limit), offset: String(st.offset), facets: '' });
+      const p = new URLSearchParams({ q: st.q, limit: String(this.limit), offset: String(st.offset), facets: '', source: 'widget' });
       if (st.asWritten) p.set('correct', 'false');
       for (const k of ['kind', 'respondent']) {
         const v = (this.getAttribute(k) || '').trim();

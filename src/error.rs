@@ -34,6 +34,8 @@ pub enum Code {
     Timeout,
     Conflict,
     Locked,
+    NoQueryLog,
+    QueryLogUnavailable,
     Internal,
 }
 
@@ -92,6 +94,12 @@ impl Code {
                 "该文档来自语料文件夹，请修改或删除对应文件。",
             ),
             Locked => ("locked", 503, "索引正被其他进程写入，请稍后重试。"),
+            NoQueryLog => ("no_query_log", 404, "本服务未开启检索日志。"),
+            QueryLogUnavailable => (
+                "query_log_unavailable",
+                503,
+                "检索日志暂时无法读取，检索不受影响。",
+            ),
             Internal => ("internal", 500, "服务器内部出错，已记录，请稍后重试。"),
         }
     }

@@ -6,6 +6,7 @@
 
 mod util;
 
+mod admin_browser;
 mod api;
 mod cli;
 mod crash;
@@ -13,6 +14,7 @@ mod formats;
 mod fuzz;
 mod hostile;
 mod pages;
+mod querylog;
 mod search;
 mod server_crash;
 mod similar;

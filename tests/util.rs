@@ -263,3 +263,122 @@ pub fn http_get(addr: SocketAddr, path: &str) -> Option<(u16, String)> {
     let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
     exchange(addr, request.as_bytes(), Duration::from_secs(20))
 }
+
+// ---------------------------------------------------------------------------------------
+// Headless Chromium
+
+/// Generous: a script takes a few seconds; a cold Chromium start adds more.
+const BROWSER_SCRIPT_TIMEOUT: Duration = Duration::from_secs(180);
+
+pub fn chromium() -> PathBuf {
+    std::env::var_os("CHROMIUM").map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from)
+}
+
+/// What is missing to run the browser tests, if anything.
+fn missing_browser_prerequisites() -> Vec<String> {
+    let mut missing = Vec::new();
+    let node_ok = Command::new("node")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !node_ok {
+        missing.push("node".to_string());
+    }
+    let playwright =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/node_modules/playwright-core");
+    if !playwright.is_dir() {
+        missing.push(playwright.display().to_string());
+    }
+    let chromium = chromium();
+    if !chromium.exists() {
+        missing.push(chromium.display().to_string());
+    }
+    missing
+}
+
+/// What to do without the prerequisites: run (nothing missing), skip with a warning, or
+/// fail (under CI, which installs them: a missing browser there is a broken setup).
+fn without_browser(missing: &[String], ci: bool) -> Result<(), String> {
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let message = format!(
+        "browser test prerequisites missing ({}); run scripts/install-browser-deps.sh",
+        missing.join(", ")
+    );
+    if ci {
+        panic!("{message}");
+    }
+    Err(message)
+}
+
+/// True when the browser test `name` can run: node, tests/browser/node_modules/playwright-core
+/// and Chromium (scripts/install-browser-deps.sh). Without them the test is skipped with a
+/// warning on the terminal, except under CI, where it fails.
+pub fn browser_or_skip(name: &str) -> bool {
+    let ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false");
+    match without_browser(&missing_browser_prerequisites(), ci) {
+        Ok(()) => true,
+        Err(message) => {
+            // Straight to the terminal: the harness captures print!/eprint! of passing
+            // tests, and a silent pass would read as "it works in a browser".
+            let _ = writeln!(std::io::stderr(), "\nWARNING: {name} SKIPPED: {message}\n");
+            false
+        }
+    }
+}
+
+/// Runs `tests/browser/<script>` with node and the environment given (plus CHROMIUM), at
+/// most `BROWSER_SCRIPT_TIMEOUT`.
+pub async fn run_browser_script(
+    script: &str,
+    env: &[(&str, String)],
+) -> Result<std::io::Result<std::process::Output>, tokio::time::error::Elapsed> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut command = tokio::process::Command::new("node");
+    command
+        .arg(root.join("tests/browser").join(script))
+        .current_dir(root)
+        .env("CHROMIUM", chromium())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let child = command.spawn().expect("start node");
+    tokio::time::timeout(BROWSER_SCRIPT_TIMEOUT, child.wait_with_output()).await
+}
+
+/// Prints a browser script's output and fails the test unless the script passed.
+pub fn assert_browser_script_passed(
+    output: Result<std::io::Result<std::process::Output>, tokio::time::error::Elapsed>,
+) {
+    let output = output
+        .unwrap_or_else(|_| panic!("browser test did not finish in {BROWSER_SCRIPT_TIMEOUT:?}"))
+        .expect("run node");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    println!("{stdout}");
+    if !stderr.trim().is_empty() {
+        eprintln!("{stderr}");
+    }
+    assert!(
+        output.status.success(),
+        "browser test failed ({}):\n--- stdout\n{stdout}\n--- stderr\n{stderr}",
+        output.status
+    );
+}
+
+#[test]
+fn a_missing_browser_skips_with_a_warning_but_fails_under_ci() {
+    assert_eq!(without_browser(&[], true), Ok(()));
+    let missing = vec!["/usr/bin/chromium".to_string()];
+    let warning = without_browser(&missing, false).unwrap_err();
+    assert!(warning.contains("/usr/bin/chromium") && warning.contains("install-browser-deps"));
+    let under_ci = std::panic::catch_unwind(|| without_browser(&missing, true));
+    assert!(under_ci.is_err());
+}

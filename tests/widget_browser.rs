@@ -2,13 +2,11 @@
 //! engine and, on a second port (so a different origin, as on a real embedding site), a
 //! host page with the two-line embed; then runs tests/browser/widget.test.mjs against both.
 //!
-//! Needs node, tests/browser/node_modules/playwright-core and Chromium
-//! (scripts/install-browser-deps.sh). Without them the test is skipped, except under CI,
-//! where it fails.
+//! Needs node, tests/browser/node_modules/playwright-core and Chromium (see
+//! `util::browser_or_skip`).
 
-use std::path::{Path, PathBuf};
-use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::time::Instant;
 
 use axum::Router;
 use axum::http::StatusCode;
@@ -19,36 +17,9 @@ use reply_search::engine::Engine;
 use reply_search::server::{self, ServerOptions, Shared};
 use tokio::net::TcpListener;
 
+use crate::util;
+
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-/// Generous: the script itself takes a few seconds; a cold Chromium start adds more.
-const BROWSER_TEST_TIMEOUT: Duration = Duration::from_secs(180);
-
-fn chromium() -> PathBuf {
-    std::env::var_os("CHROMIUM").map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from)
-}
-
-/// What is missing to run the browser test, if anything.
-fn missing_prerequisites() -> Vec<String> {
-    let mut missing = Vec::new();
-    let node_ok = std::process::Command::new("node")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !node_ok {
-        missing.push("node".to_string());
-    }
-    let playwright = Path::new(ROOT).join("tests/browser/node_modules/playwright-core");
-    if !playwright.is_dir() {
-        missing.push(playwright.display().to_string());
-    }
-    let chromium = chromium();
-    if !chromium.exists() {
-        missing.push(chromium.display().to_string());
-    }
-    missing
-}
 
 /// A host page with the documented embed and hostile CSS that must not reach the widget.
 fn host_page(engine: &str, with_endpoint: bool) -> String {
@@ -85,43 +56,9 @@ fn host_page(engine: &str, with_endpoint: bool) -> String {
     )
 }
 
-/// What to do without the prerequisites: run (nothing missing), skip with a warning, or
-/// fail (under CI, which installs them: a missing browser there is a broken setup).
-fn without_browser(missing: &[String], ci: bool) -> Result<(), String> {
-    if missing.is_empty() {
-        return Ok(());
-    }
-    let message = format!(
-        "browser test prerequisites missing ({}); run scripts/install-browser-deps.sh",
-        missing.join(", ")
-    );
-    if ci {
-        panic!("{message}");
-    }
-    Err(message)
-}
-
-#[test]
-fn a_missing_browser_skips_with_a_warning_but_fails_under_ci() {
-    assert_eq!(without_browser(&[], true), Ok(()));
-    let missing = vec!["/usr/bin/chromium".to_string()];
-    let warning = without_browser(&missing, false).unwrap_err();
-    assert!(warning.contains("/usr/bin/chromium") && warning.contains("install-browser-deps"));
-    let under_ci = std::panic::catch_unwind(|| without_browser(&missing, true));
-    assert!(under_ci.is_err());
-}
-
 #[tokio::test]
 async fn widget_works_in_headless_chromium() {
-    let ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false");
-    if let Err(message) = without_browser(&missing_prerequisites(), ci) {
-        // Straight to the terminal: the harness captures print!/eprint! of passing tests,
-        // and a silent pass would read as "the widget works".
-        use std::io::Write as _;
-        let _ = writeln!(
-            std::io::stderr(),
-            "\nWARNING: widget_browser::widget_works_in_headless_chromium SKIPPED: {message}\n"
-        );
+    if !util::browser_or_skip("widget_browser::widget_works_in_headless_chromium") {
         return;
     }
 
@@ -163,39 +100,14 @@ async fn widget_works_in_headless_chromium() {
             .await
     });
 
-    let script = Path::new(ROOT).join("tests/browser/widget.test.mjs");
-    let ran = Instant::now();
-    let child = tokio::process::Command::new("node")
-        .arg(&script)
-        .current_dir(ROOT)
-        .env("ENGINE_URL", &engine_url)
-        .env("HOST_URL", &host_url)
-        .env("CHROMIUM", chromium())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("start node");
-    let output = tokio::time::timeout(BROWSER_TEST_TIMEOUT, child.wait_with_output()).await;
-
+    let output = util::run_browser_script(
+        "widget.test.mjs",
+        &[("ENGINE_URL", engine_url), ("HOST_URL", host_url)],
+    )
+    .await;
     let _ = stop_tx.send(true);
     let _ = engine_task.await;
     let _ = host_task.await;
 
-    let output = output
-        .unwrap_or_else(|_| panic!("browser test did not finish in {BROWSER_TEST_TIMEOUT:?}"))
-        .expect("run node");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    println!("{stdout}");
-    if !stderr.trim().is_empty() {
-        eprintln!("{stderr}");
-    }
-    assert!(
-        output.status.success(),
-        "browser test failed ({}):\n--- stdout\n{stdout}\n--- stderr\n{stderr}",
-        output.status
-    );
-    println!("browser test took {:?}", ran.elapsed());
+    util::assert_browser_script_passed(output);
 }

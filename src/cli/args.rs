@@ -50,6 +50,18 @@ pub struct ServeArgs {
     /// Re-index the corpus folder when its files change.
     #[arg(long)]
     pub watch: bool,
+    /// Keep no query log (by default the server logs each search's normalised query, time,
+    /// hit count and origin, never who searched, in querylog.sqlite in the index folder).
+    #[arg(long, env = "REPLY_SEARCH_NO_QUERY_LOG")]
+    pub no_query_log: bool,
+    /// Show 热门搜索 (the week's most searched queries that found letters) under the empty
+    /// search box and in the widget. Needs the query log.
+    #[arg(
+        long,
+        env = "REPLY_SEARCH_HOT_SEARCHES",
+        conflicts_with = "no_query_log"
+    )]
+    pub hot_searches: bool,
 }
 
 #[derive(Subcommand)]

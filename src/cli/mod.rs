@@ -258,6 +258,8 @@ fn serve(args: ServeArgs) -> Result<(), Error> {
         max_concurrent_searches: 0,
         public_metrics: args.public_metrics,
         request_timeout: None,
+        query_log: (!args.no_query_log).then(|| args.paths.index.join(server::querylog::FILE_NAME)),
+        hot_searches: args.hot_searches,
     };
     let state = Shared::new(engine, options);
     // The did-you-mean vocabulary is built on a thread of its own, so the first misspelled
@@ -297,7 +299,7 @@ fn serve(args: ServeArgs) -> Result<(), Error> {
         emit(|out| {
             writeln!(
                 out,
-                "serving {} documents on http://{local}/ ({}; ready in {:.2} s)\n{}",
+                "serving {} documents on http://{local}/ ({}; ready in {:.2} s)\n{}\n{}",
                 state.engine.num_docs(),
                 if read_only {
                     "read-only: set REPLY_SEARCH_ADMIN_KEY to enable writes"
@@ -305,11 +307,19 @@ fn serve(args: ServeArgs) -> Result<(), Error> {
                     "writes enabled"
                 },
                 started.elapsed().as_secs_f64(),
-                state.options.cors.describe()
+                state.options.cors.describe(),
+                state.query_log.describe()
             )
         })?;
-        server::serve(listener, server::app(state), server::shutdown_signal())
-            .await
-            .map_err(|e| Error::Internal(format!("server failed: {e}")))
+        let served = server::serve(
+            listener,
+            server::app(state.clone()),
+            server::shutdown_signal(),
+        )
+        .await
+        .map_err(|e| Error::Internal(format!("server failed: {e}")));
+        // The searches still queued for the log are written before the process ends.
+        state.query_log.close();
+        served
     })
 }

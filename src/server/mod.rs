@@ -3,9 +3,11 @@
 //! on the blocking pool, answer JSON.
 
 pub mod api;
+pub mod auth;
 pub mod error;
 pub mod metrics;
 pub mod pages;
+pub mod querylog;
 mod state;
 pub mod widget;
 

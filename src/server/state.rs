@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use super::error::ApiError;
 use super::metrics::Metrics;
+use super::querylog::QueryLog;
 use crate::engine::Engine;
 use crate::engine::suggest::Suggester;
 use crate::error::{Code, Error};
@@ -66,6 +67,12 @@ pub struct ServerOptions {
     /// Longest a request may take before it is answered 503 `timeout` (default
     /// `REQUEST_TIMEOUT`).
     pub request_timeout: Option<std::time::Duration>,
+    /// Where the query log is kept (`querylog.sqlite` in the index folder); no log when
+    /// `None`.
+    pub query_log: Option<std::path::PathBuf>,
+    /// Show 热门搜索 (the week's most searched queries) under the empty search box and in
+    /// the widget. Off by default: anyone can move a query up by searching it repeatedly.
+    pub hot_searches: bool,
 }
 
 /// State shared by all handlers.
@@ -84,6 +91,8 @@ pub struct Shared {
     /// The corpus watcher's state, when the server runs with `--watch` (set once, after the
     /// watcher starts).
     pub watch: std::sync::OnceLock<Arc<crate::engine::watch::WatchStatus>>,
+    /// What people search for (see `querylog`).
+    pub query_log: QueryLog,
 }
 
 pub type AppState = Arc<Shared>;
@@ -100,7 +109,12 @@ impl Shared {
             .admin_key
             .map(|k| k.trim().to_string())
             .filter(|k| !k.is_empty());
+        let query_log = options
+            .query_log
+            .as_deref()
+            .map_or_else(QueryLog::off, QueryLog::open);
         Arc::new(Shared {
+            query_log,
             search_slots: tokio::sync::Semaphore::new(options.max_concurrent_searches),
             engine,
             options,

@@ -11,6 +11,20 @@ use super::AppState;
 /// The widget source, compiled in so the binary is self-contained.
 pub const WIDGET_JS: &str = include_str!("../../assets/widget.js");
 
+/// The widget as served: the source without its indentation, blank lines and whole-line
+/// `//` comments (line breaks are kept, so automatic semicolons are unchanged). The source
+/// has no multi-line string in which leading spaces or a `//` line would matter.
+static SERVED: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| served(WIDGET_JS));
+
+fn served(source: &str) -> String {
+    source
+        .lines()
+        .map(str::trim_start)
+        .filter(|line| !line.is_empty() && !line.starts_with("//"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 pub fn routes() -> Router<AppState> {
     Router::new().route("/widget.js", get(widget_js))
 }
@@ -25,7 +39,7 @@ async fn widget_js() -> impl IntoResponse {
             // loads do; the file is public, so any origin may read it.
             (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
         ],
-        WIDGET_JS,
+        SERVED.as_str(),
     )
 }
 
@@ -36,9 +50,9 @@ mod tests {
     #[test]
     fn widget_is_small_and_self_contained() {
         assert!(
-            WIDGET_JS.len() < 20 * 1024,
-            "widget.js is {} bytes",
-            WIDGET_JS.len()
+            SERVED.len() < 20 * 1024,
+            "widget.js is served in {} bytes",
+            SERVED.len()
         );
         assert!(WIDGET_JS.contains("customElements.define"));
         // No external resources: the only URLs the widget builds come from `endpoint`.
@@ -46,5 +60,15 @@ mod tests {
             !WIDGET_JS.contains("https://"),
             "widget.js must not load external resources"
         );
+    }
+
+    #[test]
+    fn serving_drops_indentation_and_comment_lines_only() {
+        let source = "(() => {\n  // a comment\n\n  const a = `x`; // kept\n    f();\n})();\n";
+        assert_eq!(
+            served(source),
+            "(() => {\nconst a = `x`; // kept\nf();\n})();"
+        );
+        assert!(SERVED.contains("customElements.define('reply-search'"));
     }
 }

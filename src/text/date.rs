@@ -163,6 +163,27 @@ impl Date {
         Date::new(year, month, day)
     }
 
+    /// The date `days` days after 1970-01-01 (negative: before), in the proleptic Gregorian
+    /// calendar; `None` outside `YEARS`.
+    pub fn from_epoch_day(days: i64) -> Option<Date> {
+        // Days to civil date: era-based, exact for every day (Hinnant's algorithm).
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let day_of_era = z.rem_euclid(146_097);
+        let year_of_era =
+            (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+        let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+        let mp = (5 * day_of_year + 2) / 153;
+        let day = day_of_year - (153 * mp + 2) / 5 + 1;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 };
+        let year = year_of_era + era * 400 + i64::from(month <= 2);
+        Date::new(
+            u32::try_from(year).ok()?,
+            u32::try_from(month).ok()?,
+            u32::try_from(day).ok()?,
+        )
+    }
+
     /// The date as the number yyyymmdd: sortable, and what the index's date field holds.
     pub fn number(self) -> i64 {
         i64::from(self.year) * 10_000 + i64::from(self.month) * 100 + i64::from(self.day)
@@ -234,6 +255,29 @@ fn han_number(s: &str) -> Option<u32> {
 mod tests {
     use super::date_numeral_variant as v;
     use super::*;
+
+    #[test]
+    fn epoch_days_become_calendar_dates() {
+        assert_eq!(Date::from_epoch_day(0), Date::new(1970, 1, 1));
+        assert_eq!(Date::from_epoch_day(-1), Date::new(1969, 12, 31));
+        // 2024-02-29 (a leap day) and 2026-12-02.
+        assert_eq!(Date::from_epoch_day(19_782), Date::new(2024, 2, 29));
+        assert_eq!(Date::from_epoch_day(20_789), Date::new(2026, 12, 2));
+        assert_eq!(Date::from_epoch_day(i64::from(i32::MAX)), None);
+        // Every day of four centuries follows the day before it.
+        let mut previous = Date::from_epoch_day(-25_567).unwrap();
+        assert_eq!(previous, Date::new(1900, 1, 1).unwrap());
+        for day in -25_566..47_482 {
+            let date = Date::from_epoch_day(day).unwrap();
+            let next_in_month = Date::new(previous.year, previous.month, previous.day + 1);
+            let next = next_in_month
+                .or_else(|| Date::new(previous.year, previous.month + 1, 1))
+                .or_else(|| Date::new(previous.year + 1, 1, 1))
+                .unwrap();
+            assert_eq!(date, next, "day {day}");
+            previous = date;
+        }
+    }
 
     #[test]
     fn dates_exist_and_read_every_way_letters_write_them() {

@@ -6,13 +6,12 @@
 // tests/widget_browser.rs sets all of that up. SCREENSHOT=1 also writes docs/widget.png.
 // Exits non-zero with a message naming the failed step.
 
-import { chromium } from 'playwright-core';
+import { check, launch, run, step } from './harness.mjs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
 const ENGINE = (process.env.ENGINE_URL || '').replace(/\/+$/, '');
 const HOST = (process.env.HOST_URL || '').replace(/\/+$/, '');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const SCREENSHOT = process.env.SCREENSHOT === '1';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -21,30 +20,12 @@ if (!ENGINE || !HOST) {
   process.exit(2);
 }
 
-let current = 'setup';
-let passed = 0;
-async function step(name, body) {
-  current = name;
-  const t0 = Date.now();
-  await body();
-  passed += 1;
-  console.log(`ok - ${name} (${Date.now() - t0} ms)`);
-}
-function check(cond, message) {
-  if (!cond) throw new Error(message);
-}
-
 // Helpers evaluated in the page: the widget's nodes live in its (open) shadow root.
 const inShadow = (sel) => `document.querySelector('reply-search').shadowRoot.querySelector(${JSON.stringify(sel)})`;
 
-const started = Date.now();
-const browser = await chromium.launch({
-  executablePath: CHROMIUM,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
 
-try {
+await run(browser, async () => {
   const context = await browser.newContext({ viewport: { width: 900, height: 900 }, locale: 'zh-CN' });
   context.setDefaultTimeout(10_000);
   const page = await context.newPage();
@@ -444,11 +425,4 @@ try {
     await p.close();
   });
 
-  console.log(`${passed} passed, 0 failed (${Date.now() - started} ms)`);
-} catch (e) {
-  console.error(`FAIL at step "${current}": ${e && e.message ? e.message : e}`);
-  console.log(`${passed} passed, 1 failed`);
-  process.exitCode = 1;
-} finally {
-  await browser.close();
-}
+});

@@ -5,12 +5,12 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use subtle::ConstantTimeEq;
 use utoipa::ToSchema;
 
 use crate::error::{Code, Error};
 use crate::ingest::id::{DocId, MAX_ID_BYTES};
 use crate::ingest::{self, Letter};
+use crate::server::auth::{self, Access};
 use crate::server::error::{ApiBytes, ApiError, ApiPath, ErrorBody};
 use crate::server::{AppState, blocking, bounded};
 
@@ -48,31 +48,19 @@ pub struct WriteResult {
     pub status: &'static str,
 }
 
-/// Checks the bearer key in constant time: 403 when the server has no key (read-only),
-/// 401 when the request's key is missing or wrong.
+/// The admin key check of the API: 403 when the server has no key (read-only), 401 when the
+/// request's key is missing or wrong.
 pub(super) fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
-    let Some(expected) = state.options.admin_key.as_deref() else {
-        return Err(ApiError::new(
+    match auth::check(state, headers) {
+        Access::Granted => Ok(()),
+        Access::NoKeyConfigured => Err(ApiError::new(
             Code::ReadOnly,
             "this server has no admin key configured, so it is read-only",
-        ));
-    };
-    let given = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            // The scheme is case-insensitive (RFC 9110); the key follows one or more spaces.
-            let (scheme, key) = v.split_once(' ')?;
-            scheme.eq_ignore_ascii_case("bearer").then(|| key.trim())
-        })
-        .unwrap_or("");
-    if bool::from(given.as_bytes().ct_eq(expected.as_bytes())) {
-        Ok(())
-    } else {
-        Err(ApiError::new(
+        )),
+        Access::Denied => Err(ApiError::new(
             Code::Unauthorized,
-            "writes need Authorization: Bearer <admin key>",
-        ))
+            "writes and reports need Authorization: Bearer <admin key>",
+        )),
     }
 }
 

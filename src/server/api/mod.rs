@@ -3,6 +3,7 @@
 
 mod docs;
 mod health;
+mod queries;
 mod search;
 mod similar;
 mod suggest;
@@ -15,11 +16,13 @@ use utoipa::OpenApi;
 
 use super::AppState;
 use super::error::ErrorBody;
+use super::querylog;
 use crate::engine::suggest::Suggestion;
 use crate::engine::{SearchRequest, SimilarRequest};
 use crate::ingest::Letter;
 
 pub use docs::doc_id;
+pub use queries::ReportParams;
 pub use search::SearchBody;
 pub use similar::SimilarBody;
 
@@ -33,12 +36,14 @@ pub fn read_routes() -> Router<AppState> {
         .route("/api/docs/{id}/similar", get(similar::similar_by_id))
         .route("/api/similar", post(similar::similar_by_text))
         .route("/api/suggest", get(suggest::suggest))
+        .route("/api/hot", get(queries::hot))
         .route("/health", get(health::health))
         .route("/api/openapi.json", get(openapi_json))
 }
 
 /// The document route, whose GET is a read and whose PUT and DELETE are writes, and
-/// `/metrics`, which is for operators rather than pages (see `health::metrics`). Only the
+/// `/metrics` and the query report, which are for operators rather than pages (see
+/// `health::metrics`). Only the
 /// document GET gets CORS (as a route layer, so a preflight for a write is not answered):
 /// a page on another origin can read but never write.
 pub fn write_routes(cors: Option<tower_http::cors::CorsLayer>) -> Router<AppState> {
@@ -53,6 +58,7 @@ pub fn write_routes(cors: Option<tower_http::cors::CorsLayer>) -> Router<AppStat
             read.put(docs::put_doc).delete(docs::delete_doc),
         )
         .route("/metrics", get(health::metrics))
+        .route("/api/admin/queries", get(queries::query_report))
 }
 
 #[derive(OpenApi)]
@@ -68,6 +74,8 @@ pub fn write_routes(cors: Option<tower_http::cors::CorsLayer>) -> Router<AppStat
         similar::similar_by_id,
         similar::similar_by_text,
         suggest::suggest,
+        queries::hot,
+        queries::query_report,
         docs::put_doc,
         docs::delete_doc,
         health::health,
@@ -83,6 +91,13 @@ pub fn write_routes(cors: Option<tower_http::cors::CorsLayer>) -> Router<AppStat
         similar::SimilarHitBody,
         suggest::SuggestResponse,
         Suggestion,
+        queries::HotBody,
+        querylog::Report,
+        querylog::Bucket,
+        querylog::QueryCount,
+        querylog::Correction,
+        querylog::LogStatus,
+        querylog::Source,
         Letter,
         health::Health,
         docs::WriteResult,

@@ -11,6 +11,7 @@ use crate::engine::{
 };
 use crate::error::Error;
 use crate::server::error::{ApiError, ApiJson, ApiQuery, ErrorBody};
+use crate::server::querylog::{Entry, Source};
 use crate::server::{AppState, bounded};
 
 /// One hit as the API answers it: the engine's fields, the title, and the title and snippet
@@ -71,11 +72,14 @@ pub struct SearchParams {
     match_mode: Option<MatchMode>,
     /// Correct words the archive does not know (default true; see `did_you_mean`).
     correct: Option<bool>,
+    /// Where the search was typed, for the query log: `widget` (the embeddable box) or
+    /// `api` (default). The log keeps no trace of who searched.
+    source: Option<Source>,
 }
 
 impl SearchParams {
     /// The GET form converts into the POST form, so there is one code path.
-    fn into_request(self, filters: Filters) -> Result<SearchRequest, ApiError> {
+    fn into_request(self, filters: Filters) -> Result<(SearchRequest, Source), ApiError> {
         let facets = match self.facets {
             None => None,
             Some(list) => Some(
@@ -85,7 +89,7 @@ impl SearchParams {
                     .collect::<Result<Vec<_>, Error>>()?,
             ),
         };
-        Ok(SearchRequest {
+        let request = SearchRequest {
             q: self.q.unwrap_or_default(),
             limit: self.limit,
             offset: self.offset.unwrap_or(0),
@@ -94,15 +98,30 @@ impl SearchParams {
             facets,
             match_mode: self.match_mode.unwrap_or_default(),
             correct: self.correct,
-        })
+        };
+        // The page logs its own searches; through the API a search is a program's or the
+        // widget's.
+        let source = match self.source {
+            Some(Source::Widget) => Source::Widget,
+            _ => Source::Api,
+        };
+        Ok((request, source))
     }
 }
 
 async fn run_search(
     state: &AppState,
     request: SearchRequest,
+    source: Source,
 ) -> Result<Json<SearchBody>, ApiError> {
-    let response = bounded(state, move |s| s.engine.search(&request)).await?;
+    let response = bounded(state, move |s| {
+        let response = s.engine.search(&request)?;
+        if let Some(entry) = Entry::of(&request, &response, source) {
+            s.query_log.record(entry);
+        }
+        Ok(response)
+    })
+    .await?;
     Ok(Json(SearchBody::from(response)))
 }
 
@@ -114,7 +133,8 @@ pub async fn search_get(
     ApiQuery(params): ApiQuery<SearchParams>,
     ApiQuery(filters): ApiQuery<Filters>,
 ) -> Result<Json<SearchBody>, ApiError> {
-    run_search(&state, params.into_request(filters)?).await
+    let (request, source) = params.into_request(filters)?;
+    run_search(&state, request, source).await
 }
 
 /// Search reply letters, parameters as a JSON body.
@@ -124,5 +144,5 @@ pub async fn search_post(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<SearchRequest>,
 ) -> Result<Json<SearchBody>, ApiError> {
-    run_search(&state, request).await
+    run_search(&state, request, Source::Api).await
 }

@@ -1,5 +1,6 @@
 //! Server-rendered HTML pages: search with facets and a year chart, the document page,
-//! "find similar replies" for pasted text, and the pages' CSS/JS.
+//! "find similar replies" for pasted text, the query log's admin page, and the pages'
+//! CSS/JS.
 //!
 //! The server sends a strict Content-Security-Policy on HTML, so pages carry no inline
 //! script, style or event handlers: markup is built here, looks live in `assets/page.css`,
@@ -37,6 +38,7 @@ const FACET_SHOWN: usize = 8;
 const SIMILAR_ON_DOC: usize = 5;
 const SIMILAR_FOR_TEXT: usize = 10;
 
+mod admin;
 mod doc;
 mod params;
 mod search;
@@ -52,6 +54,7 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(search_page))
         .route("/similar", get(similar_form).post(similar_page))
         .route("/docs/{id}", get(doc_page))
+        .route("/admin/queries", get(admin::admin_queries))
         .route("/static/page.css", get(css))
         .route("/static/page.js", get(js))
 }
@@ -163,6 +166,8 @@ fn layout(title: &str, form: &Params, content: Markup) -> Markup {
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · 答复检索" }
                 link rel="stylesheet" href="/static/page.css";
+                // No icon: without this line browsers ask for /favicon.ico, a 404 per visit.
+                link rel="icon" href="data:,";
                 script src="/static/page.js" defer {}
             }
             body {

@@ -2,6 +2,7 @@
 
 use super::similar::paste_section;
 use super::*;
+use crate::server::querylog::{Entry, Source};
 
 pub(super) async fn search_page(
     State(state): State<AppState>,
@@ -21,14 +22,34 @@ pub(super) async fn search_page(
         return error_page(StatusCode::BAD_REQUEST, "参数错误", &params, &message);
     }
     let request = params.request();
-    match bounded(&state, move |s| s.engine.search(&request)).await {
-        Ok(response) if params.is_landing() => html(StatusCode::OK, landing(&params, &response)),
-        Ok(response) => html(StatusCode::OK, results(&params, &response)),
+    let landing_page = params.is_landing();
+    let answered = bounded(&state, move |s| {
+        let response = s.engine.search(&request)?;
+        if let Some(entry) = Entry::of(&request, &response, Source::Page) {
+            s.query_log.record(entry);
+        }
+        let hot = (landing_page && s.options.hot_searches).then(|| s.query_log.hot(HOT_ON_PAGE));
+        Ok((response, hot))
+    })
+    .await;
+    match answered {
+        Ok((response, hot)) if landing_page => html(
+            StatusCode::OK,
+            landing(
+                &params,
+                &response,
+                hot.as_deref().map_or(&[], Vec::as_slice),
+            ),
+        ),
+        Ok((response, _)) => html(StatusCode::OK, results(&params, &response)),
         Err(e) => api_error_page(&e, "检索出错", &params),
     }
 }
 
-fn landing(params: &Params, r: &SearchResponse) -> Markup {
+/// 热门搜索 listed on the landing page (when the server shows them).
+const HOT_ON_PAGE: usize = 10;
+
+fn landing(params: &Params, r: &SearchResponse, hot: &[String]) -> Markup {
     let content = html! {
         section.intro {
             h1 { "答复检索" }
@@ -41,6 +62,16 @@ fn landing(params: &Params, r: &SearchResponse) -> Markup {
                 li { code { "-排除词" } " 排除" }
                 li { code { "停车 OR 车位" } " 任一" }
                 li { code { "respondent:单位" } "、" code { "year:2024" } " 按字段" }
+            }
+            @if !hot.is_empty() {
+                nav.hot aria-labelledby="hot-h" {
+                    h2 #hot-h { "热门搜索" }
+                    ul {
+                        @for q in hot {
+                            li { a href=(params.url_with(|p| p.q = q.clone())) { (q) } }
+                        }
+                    }
+                }
             }
         }
         div.layout {

@@ -1,0 +1,930 @@
+//! The query log: what people search for, and what they fail to find, without who they are.
+//!
+//! Each first-page search from the search page, the widget or the API is kept as its
+//! normalised query, the time, the number of letters found, where it was typed and the
+//! correction offered, in an SQLite database in the index folder (`querylog.sqlite`). No
+//! address, cookie, user agent or other trace of the person is kept, and digit runs long
+//! enough to be a phone or ID number are masked.
+//!
+//! The search path never waits for the log: a request hands its entry to a bounded queue
+//! (dropped and counted when full) and a writer thread commits whatever the queue holds as
+//! one transaction, as soon as it arrives. A commit in WAL mode is in the operating system's
+//! hands at once, so killing the server loses only the entries still queued (well under a
+//! second's worth). A log that cannot be opened or written (a full disk, a broken file) is
+//! reported and counted, and search goes on without it. The log keeps `RETENTION_DAYS` days
+//! and at most `MAX_ROWS` searches; older ones are deleted as new ones arrive.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use rusqlite::{Connection, OpenFlags, params};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::engine::{SearchRequest, SearchResponse};
+use crate::text::date::Date;
+use crate::text::fold_width;
+
+/// The log's file in the index folder.
+pub const FILE_NAME: &str = "querylog.sqlite";
+/// Entries waiting for the writer; past this, entries are dropped (and counted).
+const QUEUE: usize = 65_536;
+/// Most entries committed in one transaction.
+const BATCH: usize = 4_096;
+/// Most searches kept (about 100 MB of database).
+pub const MAX_ROWS: i64 = 1_000_000;
+/// Days of searches kept: the longest report, and a day to spare.
+pub const RETENTION_DAYS: i64 = 31;
+/// Entries written between two prunings of old rows.
+const PRUNE_EVERY: u64 = 10_000;
+/// Longest query kept, in characters.
+pub const MAX_QUERY_CHARS: usize = 100;
+/// Digit runs this long or longer (mobile and ID numbers) are masked.
+const MASK_DIGITS_FROM: usize = 11;
+/// Reports count days and hours in China Standard Time (UTC+8), the archive's time zone.
+const TIME_ZONE_SECONDS: i64 = 8 * 3600;
+/// The longest report, in days.
+pub const MAX_REPORT_DAYS: u32 = 30;
+/// A query is "hot" only when searched this often in `HOT_DAYS`: one person's rare query
+/// is never shown to others.
+pub const HOT_MIN_SEARCHES: i64 = 3;
+const HOT_DAYS: i64 = 7;
+/// Most hot queries kept.
+const HOT_MAX: usize = 20;
+/// The hot list is kept for this many times what computing it took (so computing it costs
+/// at most a thousandth of a core), and within these bounds: a small log's list follows new
+/// searches within a second, a large one's is recomputed at most every ten minutes.
+const HOT_KEEP_FACTOR: u32 = 1_000;
+const HOT_KEEP: std::ops::RangeInclusive<Duration> =
+    Duration::from_secs(1)..=Duration::from_secs(600);
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS searches (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,     -- Unix seconds
+    query TEXT NOT NULL,     -- normalised, masked, bounded
+    hits INTEGER NOT NULL,   -- letters found (as shown: those of the correction when shown)
+    source TEXT NOT NULL,    -- page | widget | api
+    corrected_to TEXT        -- the did-you-mean offered, if any
+);
+CREATE INDEX IF NOT EXISTS searches_at ON searches(at);
+";
+
+/// Where a search was typed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    /// The search page.
+    Page,
+    /// The embeddable search box.
+    Widget,
+    /// A program calling the API.
+    Api,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Page => "page",
+            Source::Widget => "widget",
+            Source::Api => "api",
+        }
+    }
+}
+
+/// One logged search.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    /// Unix seconds.
+    pub at: i64,
+    pub query: String,
+    pub hits: u64,
+    pub source: Source,
+    pub corrected_to: Option<String>,
+}
+
+impl Entry {
+    /// The entry for a search as it was answered; `None` for searches not logged: no words
+    /// (browsing by filters) or a later page of results (the first page was logged).
+    pub fn of(request: &SearchRequest, response: &SearchResponse, source: Source) -> Option<Entry> {
+        if request.offset != 0 {
+            return None;
+        }
+        Some(Entry {
+            at: unix_now(),
+            query: normalise(&request.q)?,
+            hits: response.total as u64,
+            source,
+            corrected_to: response.did_you_mean.as_deref().and_then(normalise),
+        })
+    }
+}
+
+/// A query as the log keeps it: full-width forms folded, Latin letters in lower case,
+/// spaces collapsed, long digit runs masked as `#`, at most `MAX_QUERY_CHARS` characters.
+/// `None` when nothing is left.
+pub fn normalise(query: &str) -> Option<String> {
+    let folded: String = query
+        .chars()
+        .map(|c| {
+            if c.is_control() {
+                ' '
+            } else {
+                fold_width(c).to_ascii_lowercase()
+            }
+        })
+        .collect();
+    let spaced = folded.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut out = String::with_capacity(spaced.len());
+    let mut digits = String::new();
+    let flush = |digits: &mut String, out: &mut String| {
+        if digits.chars().count() >= MASK_DIGITS_FROM {
+            out.push('#');
+        } else {
+            out.push_str(digits);
+        }
+        digits.clear();
+    };
+    for c in spaced.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+        } else {
+            flush(&mut digits, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut digits, &mut out);
+    let bounded: String = out.chars().take(MAX_QUERY_CHARS).collect();
+    let bounded = bounded.trim_end().to_string();
+    (!bounded.is_empty()).then_some(bounded)
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// What the log has done since the server started.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct LogStatus {
+    /// The log is kept (the server was not started with `--no-query-log`).
+    pub enabled: bool,
+    /// Searches written.
+    pub written: u64,
+    /// Searches not logged because the writer fell behind or the log is unavailable.
+    pub dropped: u64,
+    /// Searches whose write failed (a full disk, a broken file).
+    pub failed: u64,
+    /// The last problem opening or writing the log, if it is not resolved.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
+}
+
+#[derive(Default)]
+struct Counts {
+    written: AtomicU64,
+    dropped: AtomicU64,
+    failed: AtomicU64,
+}
+
+/// The problem the writer last had, shared with the status report.
+type Problem = Arc<Mutex<Option<String>>>;
+
+fn set_problem(problem: &Problem, now: Option<String>) {
+    let mut slot = problem.lock().unwrap_or_else(|p| p.into_inner());
+    if *slot != now {
+        match &now {
+            Some(message) => tracing::warn!("query log: {message}"),
+            None => tracing::info!("query log: writing again"),
+        }
+        *slot = now;
+    }
+}
+
+/// Why a report could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("the query log is off (the server was started with --no-query-log)")]
+    Off,
+    #[error("the query log cannot be read: {0}")]
+    Unavailable(String),
+}
+
+/// The query log of a running server.
+pub struct QueryLog {
+    path: Option<PathBuf>,
+    queue: Mutex<Option<SyncSender<Entry>>>,
+    writer: Mutex<Option<std::thread::JoinHandle<()>>>,
+    counts: Arc<Counts>,
+    problem: Problem,
+    /// The hot list, and until when it is kept.
+    hot: Mutex<Option<(Instant, Arc<Vec<String>>)>>,
+}
+
+impl QueryLog {
+    /// No log: nothing is recorded and reports answer `ReportError::Off`.
+    pub fn off() -> QueryLog {
+        QueryLog {
+            path: None,
+            queue: Mutex::new(None),
+            writer: Mutex::new(None),
+            counts: Arc::default(),
+            problem: Arc::default(),
+            hot: Mutex::new(None),
+        }
+    }
+
+    /// The log at `path`, created if missing. A file that is not an SQLite database is moved
+    /// aside (`querylog.sqlite.broken-<time>`, kept for a person to look at) and a new log
+    /// is started. When the log cannot be opened at all, the problem is reported and the
+    /// server runs without it.
+    pub fn open(path: &Path) -> QueryLog {
+        let mut log = QueryLog::off();
+        log.path = Some(path.to_path_buf());
+        let conn = match open_writer(path) {
+            Err(e) if is_not_a_database(&e) => {
+                let aside = move_aside(path);
+                tracing::warn!(
+                    "query log {} is not a database ({e}); moved to {}, starting a new log",
+                    path.display(),
+                    aside.display()
+                );
+                open_writer(path)
+            }
+            other => other,
+        };
+        let conn = match conn {
+            Ok(conn) => conn,
+            Err(e) => {
+                set_problem(
+                    &log.problem,
+                    Some(format!("cannot open {}: {e}", path.display())),
+                );
+                return log;
+            }
+        };
+        let (sender, receiver) = std::sync::mpsc::sync_channel(QUEUE);
+        let counts = log.counts.clone();
+        let problem = log.problem.clone();
+        let spawned = std::thread::Builder::new()
+            .name("query-log".into())
+            .spawn(move || write_loop(conn, receiver, &counts, &problem));
+        match spawned {
+            Ok(handle) => {
+                *log.queue.lock().unwrap_or_else(|p| p.into_inner()) = Some(sender);
+                *log.writer.lock().unwrap_or_else(|p| p.into_inner()) = Some(handle);
+            }
+            Err(e) => set_problem(&log.problem, Some(format!("cannot start the writer: {e}"))),
+        }
+        log
+    }
+
+    /// One line for the start-up banner.
+    pub fn describe(&self) -> String {
+        match (&self.path, self.status().problem) {
+            (None, _) => "query log: off".into(),
+            (Some(_), Some(problem)) => {
+                format!("query log: UNAVAILABLE ({problem}); search works without it")
+            }
+            (Some(path), None) => format!(
+                "query log: {} (what was searched, never who; reports at /admin/queries with the admin key)",
+                path.display()
+            ),
+        }
+    }
+
+    pub fn is_enabled(&self) -> bool {
+        self.path.is_some()
+    }
+
+    /// Hands a search to the writer; never waits. Dropped (and counted) when the writer
+    /// is behind by `QUEUE` searches or the log is unavailable.
+    pub fn record(&self, entry: Entry) {
+        if !self.is_enabled() {
+            return;
+        }
+        let queue = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+        let sent = match queue.as_ref() {
+            Some(sender) => match sender.try_send(entry) {
+                Ok(()) => true,
+                Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => false,
+            },
+            None => false,
+        };
+        if !sent {
+            self.counts.dropped.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Writes what is queued and stops the writer (at shutdown; later searches are dropped).
+    pub fn close(&self) {
+        drop(self.queue.lock().unwrap_or_else(|p| p.into_inner()).take());
+        let writer = self.writer.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(writer) = writer {
+            let _ = writer.join();
+        }
+    }
+
+    pub fn status(&self) -> LogStatus {
+        LogStatus {
+            enabled: self.is_enabled(),
+            written: self.counts.written.load(Ordering::Relaxed),
+            dropped: self.counts.dropped.load(Ordering::Relaxed),
+            failed: self.counts.failed.load(Ordering::Relaxed),
+            problem: self
+                .problem
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone(),
+        }
+    }
+
+    /// The report of the last `days` days (1 to `MAX_REPORT_DAYS`), with at most `limit`
+    /// queries in each list. Blocking: call off the async threads.
+    pub fn report(&self, days: u32, limit: usize) -> Result<Report, ReportError> {
+        self.report_at(days, limit, unix_now())
+    }
+
+    fn report_at(&self, days: u32, limit: usize, now: i64) -> Result<Report, ReportError> {
+        let conn = self.reader()?;
+        let window = Window::new(days, now);
+        read_report(&conn, &window, limit)
+            .map(|mut report| {
+                report.log = self.status();
+                report
+            })
+            .map_err(|e| ReportError::Unavailable(e.to_string()))
+    }
+
+    /// The queries searched most in the last week that found letters as written, each by at
+    /// least `HOT_MIN_SEARCHES` searches; at most `limit`. Kept a while (see
+    /// `HOT_KEEP_FACTOR`); empty when the log is off or unreadable. Blocking.
+    pub fn hot(&self, limit: usize) -> Arc<Vec<String>> {
+        let mut cached = self.hot.lock().unwrap_or_else(|p| p.into_inner());
+        let fresh = cached
+            .as_ref()
+            .filter(|(until, _)| Instant::now() < *until)
+            .map(|(_, hot)| hot.clone());
+        let hot = fresh.unwrap_or_else(|| {
+            let started = Instant::now();
+            let hot = Arc::new(self.read_hot(unix_now()).unwrap_or_else(|e| {
+                tracing::warn!("query log: hot searches: {e}");
+                Vec::new()
+            }));
+            let keep =
+                (started.elapsed() * HOT_KEEP_FACTOR).clamp(*HOT_KEEP.start(), *HOT_KEEP.end());
+            *cached = Some((Instant::now() + keep, hot.clone()));
+            hot
+        });
+        if hot.len() <= limit {
+            hot
+        } else {
+            Arc::new(hot[..limit].to_vec())
+        }
+    }
+
+    fn read_hot(&self, now: i64) -> Result<Vec<String>, ReportError> {
+        let conn = self.reader()?;
+        let since = now - HOT_DAYS * 86_400;
+        let mut statement = conn
+            .prepare(
+                "SELECT query, COUNT(*) AS n FROM searches
+                 WHERE at >= ?1 AND hits > 0 AND corrected_to IS NULL
+                 GROUP BY query HAVING n >= ?2
+                 ORDER BY n DESC, MAX(id) DESC LIMIT ?3",
+            )
+            .map_err(unavailable)?;
+        let rows = statement
+            .query_map(params![since, HOT_MIN_SEARCHES, HOT_MAX as i64], |r| {
+                r.get::<_, String>(0)
+            })
+            .map_err(unavailable)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(unavailable)
+    }
+
+    fn reader(&self) -> Result<Connection, ReportError> {
+        let path = self.path.as_deref().ok_or(ReportError::Off)?;
+        if let Some(problem) = self.status().problem.filter(|_| !path.is_file()) {
+            return Err(ReportError::Unavailable(problem));
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(unavailable)?;
+        conn.busy_timeout(Duration::from_secs(2))
+            .map_err(unavailable)?;
+        Ok(conn)
+    }
+}
+
+impl Drop for QueryLog {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+fn unavailable(e: rusqlite::Error) -> ReportError {
+    ReportError::Unavailable(e.to_string())
+}
+
+fn open_writer(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    // WAL: a commit is one append (no fsync with synchronous=NORMAL), readers do not block
+    // the writer, and a killed process loses no committed search.
+    let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.execute_batch(SCHEMA)?;
+    Ok(conn)
+}
+
+fn is_not_a_database(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt)
+    )
+}
+
+/// Moves a broken log (and its write-ahead log) aside; returns where it went.
+fn move_aside(path: &Path) -> PathBuf {
+    let aside = PathBuf::from(format!("{}.broken-{}", path.display(), unix_now()));
+    if let Err(e) = std::fs::rename(path, &aside) {
+        tracing::warn!("cannot move {} aside: {e}", path.display());
+    }
+    for suffix in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    aside
+}
+
+/// The writer thread: commits what the queue holds, a transaction at a time, until the
+/// queue is closed and empty.
+fn write_loop(mut conn: Connection, queue: Receiver<Entry>, counts: &Counts, problem: &Problem) {
+    let prune_now = |conn: &Connection| {
+        if let Err(e) = prune(conn, unix_now(), MAX_ROWS) {
+            set_problem(problem, Some(format!("cannot delete old searches: {e}")));
+        }
+    };
+    prune_now(&conn);
+    let mut since_prune = 0;
+    while let Ok(first) = queue.recv() {
+        let mut batch = vec![first];
+        batch.extend(queue.try_iter().take(BATCH - 1));
+        let n = batch.len() as u64;
+        match insert(&mut conn, &batch) {
+            Ok(()) => {
+                counts.written.fetch_add(n, Ordering::Relaxed);
+                set_problem(problem, None);
+            }
+            Err(e) => {
+                counts.failed.fetch_add(n, Ordering::Relaxed);
+                set_problem(problem, Some(format!("cannot write: {e}")));
+            }
+        }
+        since_prune += n;
+        if since_prune >= PRUNE_EVERY {
+            prune_now(&conn);
+            since_prune = 0;
+        }
+    }
+}
+
+fn insert(conn: &mut Connection, batch: &[Entry]) -> rusqlite::Result<()> {
+    let transaction = conn.transaction()?;
+    {
+        let mut statement = transaction.prepare_cached(
+            "INSERT INTO searches (at, query, hits, source, corrected_to)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
+        for e in batch {
+            statement.execute(params![
+                e.at,
+                e.query,
+                i64::try_from(e.hits).unwrap_or(i64::MAX),
+                e.source.as_str(),
+                e.corrected_to
+            ])?;
+        }
+    }
+    transaction.commit()
+}
+
+/// Deletes searches older than `RETENTION_DAYS`, and the oldest beyond `max_rows`.
+fn prune(conn: &Connection, now: i64, max_rows: i64) -> rusqlite::Result<()> {
+    conn.execute(
+        "DELETE FROM searches WHERE at < ?1",
+        params![now - RETENTION_DAYS * 86_400],
+    )?;
+    conn.execute(
+        "DELETE FROM searches WHERE id <= (SELECT MAX(id) FROM searches) - ?1",
+        params![max_rows],
+    )?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Reports
+
+/// What people searched for in a window of days.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct Report {
+    /// The window: the last `days` days, today included (days=1: the last 24 hours).
+    pub days: u32,
+    /// Start of the window, Unix seconds.
+    pub since: i64,
+    /// `hour` (days=1) or `day`: what each of `buckets` counts.
+    pub bucket: &'static str,
+    /// Searches in the window (first pages only: paging through results is not counted).
+    pub searches: u64,
+    /// Distinct queries.
+    pub distinct_queries: u64,
+    /// Searches that found nothing.
+    pub zero_result_searches: u64,
+    /// Searches for which a correction was offered (您是不是要找).
+    pub corrected_searches: u64,
+    /// Searches by where they were typed: page, widget, api.
+    pub by_source: BTreeMap<String, u64>,
+    /// Searches per hour or day, oldest first, every bucket of the window present.
+    pub buckets: Vec<Bucket>,
+    /// The queries searched most.
+    pub top: Vec<QueryCount>,
+    /// The queries searched most that found nothing.
+    pub zero_results: Vec<QueryCount>,
+    /// Queries for which a correction was offered, and the correction.
+    pub corrected: Vec<Correction>,
+    /// What the log has done since the server started.
+    pub log: LogStatus,
+}
+
+/// Searches in one hour or day.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Bucket {
+    /// Its start in China Standard Time: `2026-12-02` for a day, `2026-12-02T14:00+08:00`
+    /// for an hour.
+    pub start: String,
+    pub searches: u64,
+    pub zero_results: u64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QueryCount {
+    pub query: String,
+    pub searches: u64,
+    /// Letters the latest of these searches found.
+    pub hits: u64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Correction {
+    pub query: String,
+    pub corrected_to: String,
+    pub searches: u64,
+}
+
+/// A report's window: `count` buckets of `seconds` each, the last holding `now`, aligned to
+/// hours or days in China Standard Time.
+struct Window {
+    days: u32,
+    seconds: i64,
+    first: i64,
+    count: i64,
+}
+
+impl Window {
+    fn new(days: u32, now: i64) -> Window {
+        let days = days.clamp(1, MAX_REPORT_DAYS);
+        let (seconds, count) = if days == 1 {
+            (3_600, 24)
+        } else {
+            (86_400, i64::from(days))
+        };
+        let current = (now + TIME_ZONE_SECONDS).div_euclid(seconds);
+        Window {
+            days,
+            seconds,
+            first: current - (count - 1),
+            count,
+        }
+    }
+
+    /// Start of the window, Unix seconds.
+    fn since(&self) -> i64 {
+        self.first * self.seconds - TIME_ZONE_SECONDS
+    }
+
+    fn label(&self, bucket: i64) -> String {
+        let local = bucket * self.seconds;
+        let date = Date::from_epoch_day(local.div_euclid(86_400))
+            .map_or_else(|| "?".to_string(), |d| d.to_string());
+        if self.seconds == 86_400 {
+            date
+        } else {
+            format!("{date}T{:02}:00+08:00", local.rem_euclid(86_400) / 3_600)
+        }
+    }
+}
+
+fn read_report(conn: &Connection, window: &Window, limit: usize) -> rusqlite::Result<Report> {
+    let since = window.since();
+    let limit = limit as i64;
+    let count = |v: i64| u64::try_from(v).unwrap_or(0);
+    let (searches, distinct_queries, zero_result_searches, corrected_searches) = conn.query_row(
+        "SELECT COUNT(*), COUNT(DISTINCT query), COALESCE(SUM(hits = 0), 0), COUNT(corrected_to)
+         FROM searches WHERE at >= ?1",
+        params![since],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    )?;
+
+    let mut by_source = BTreeMap::new();
+    let mut statement =
+        conn.prepare("SELECT source, COUNT(*) FROM searches WHERE at >= ?1 GROUP BY source")?;
+    for row in statement.query_map(params![since], |r| Ok((r.get(0)?, r.get(1)?)))? {
+        let (source, n): (String, i64) = row?;
+        by_source.insert(source, count(n));
+    }
+
+    let mut per_bucket = BTreeMap::new();
+    let mut statement = conn.prepare(
+        "SELECT (at + ?2) / ?3 AS b, COUNT(*), COALESCE(SUM(hits = 0), 0)
+         FROM searches WHERE at >= ?1 GROUP BY b",
+    )?;
+    let rows = statement.query_map(params![since, TIME_ZONE_SECONDS, window.seconds], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+    })?;
+    for row in rows {
+        let (bucket, n, zero): (i64, i64, i64) = row?;
+        per_bucket.insert(bucket, (count(n), count(zero)));
+    }
+    let buckets = (window.first..window.first + window.count)
+        .map(|b| {
+            let (searches, zero_results) = per_bucket.get(&b).copied().unwrap_or_default();
+            Bucket {
+                start: window.label(b),
+                searches,
+                zero_results,
+            }
+        })
+        .collect();
+
+    let query_counts = |only_zero: bool| -> rusqlite::Result<Vec<QueryCount>> {
+        let sql = format!(
+            "SELECT t.query, t.n, s.hits FROM (
+                 SELECT query, COUNT(*) AS n, MAX(id) AS last FROM searches
+                 WHERE at >= ?1 {} GROUP BY query ORDER BY n DESC, last DESC LIMIT ?2
+             ) t JOIN searches s ON s.id = t.last ORDER BY t.n DESC, t.last DESC",
+            if only_zero { "AND hits = 0" } else { "" }
+        );
+        let mut statement = conn.prepare(&sql)?;
+        let rows = statement.query_map(params![since, limit], |r| {
+            Ok(QueryCount {
+                query: r.get(0)?,
+                searches: count(r.get(1)?),
+                hits: count(r.get(2)?),
+            })
+        })?;
+        rows.collect()
+    };
+    let top = query_counts(false)?;
+    let zero_results = query_counts(true)?;
+
+    let mut statement = conn.prepare(
+        "SELECT query, corrected_to, COUNT(*) AS n FROM searches
+         WHERE at >= ?1 AND corrected_to IS NOT NULL
+         GROUP BY query, corrected_to ORDER BY n DESC, MAX(id) DESC LIMIT ?2",
+    )?;
+    let corrected = statement
+        .query_map(params![since, limit], |r| {
+            Ok(Correction {
+                query: r.get(0)?,
+                corrected_to: r.get(1)?,
+                searches: count(r.get(2)?),
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+
+    Ok(Report {
+        days: window.days,
+        since,
+        bucket: if window.seconds == 86_400 {
+            "day"
+        } else {
+            "hour"
+        },
+        searches: count(searches),
+        distinct_queries: count(distinct_queries),
+        zero_result_searches: count(zero_result_searches),
+        corrected_searches: count(corrected_searches),
+        by_source,
+        buckets,
+        top,
+        zero_results,
+        corrected,
+        log: LogStatus::default(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(at: i64, query: &str, hits: u64, corrected_to: Option<&str>) -> Entry {
+        Entry {
+            at,
+            query: query.into(),
+            hits,
+            source: Source::Api,
+            corrected_to: corrected_to.map(Into::into),
+        }
+    }
+
+    /// Waits until the writer has written `n` searches.
+    fn written(log: &QueryLog, n: u64) {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while log.status().written < n {
+            assert!(
+                Instant::now() < deadline,
+                "writer stalled: {:?}",
+                log.status()
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    #[test]
+    fn queries_are_normalised_masked_and_bounded() {
+        assert_eq!(normalise("  停车难  ").as_deref(), Some("停车难"));
+        assert_eq!(
+            normalise("ＡＢＣ　停车\t收费").as_deref(),
+            Some("abc 停车 收费")
+        );
+        assert_eq!(normalise(" \u{3000} "), None);
+        // A mobile or ID number is masked; proposal numbers and years are kept.
+        assert_eq!(normalise("13812345678 投诉").as_deref(), Some("# 投诉"));
+        assert_eq!(normalise("44030419900101123X").as_deref(), Some("#x"));
+        assert_eq!(
+            normalise("20240294 2024年").as_deref(),
+            Some("20240294 2024年")
+        );
+        let long = "长".repeat(500);
+        assert_eq!(normalise(&long).unwrap().chars().count(), MAX_QUERY_CHARS);
+    }
+
+    #[test]
+    fn a_report_counts_queries_days_and_corrections() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = QueryLog::open(&dir.path().join(FILE_NAME));
+        // 2026-12-02 12:30 China Standard Time.
+        let now = 1_796_184_000 + 1_800;
+        let day = 86_400;
+        let entries = [
+            entry(now - day, "停车难", 9, None),
+            entry(now - 120, "停车难", 10, None),
+            entry(now - 60, "停车难", 12, None),
+            entry(now - 30, "养老", 5, None),
+            entry(now - 40, "不存在的词", 0, None),
+            entry(now - 50, "不存在的词", 0, None),
+            entry(now - 70, "停车南", 12, Some("停车难")),
+            entry(now - 20 * day, "旧的", 1, None),
+        ];
+        for e in entries {
+            log.record(e);
+        }
+        written(&log, 8);
+
+        let week = log.report_at(7, 10, now).unwrap();
+        assert_eq!(week.searches, 7);
+        assert_eq!(week.distinct_queries, 4);
+        assert_eq!(week.zero_result_searches, 2);
+        assert_eq!(week.corrected_searches, 1);
+        assert_eq!(week.by_source.get("api"), Some(&7));
+        assert_eq!(week.top[0].query, "停车难");
+        assert_eq!(week.top[0].searches, 3);
+        assert_eq!(week.top[0].hits, 12, "hits of the latest search");
+        assert_eq!(week.zero_results.len(), 1);
+        assert_eq!(week.zero_results[0].query, "不存在的词");
+        assert_eq!(week.zero_results[0].searches, 2);
+        assert_eq!(week.corrected[0].query, "停车南");
+        assert_eq!(week.corrected[0].corrected_to, "停车难");
+        assert_eq!(week.bucket, "day");
+        assert_eq!(week.buckets.len(), 7);
+        assert_eq!(week.buckets[6].start, "2026-12-02");
+        assert_eq!(week.buckets[6].searches, 6);
+        assert_eq!(week.buckets[5].searches, 1);
+        assert_eq!(week.buckets[6].zero_results, 2);
+
+        let today = log.report_at(1, 10, now).unwrap();
+        assert_eq!(today.bucket, "hour");
+        assert_eq!(today.buckets.len(), 24);
+        assert_eq!(today.buckets[23].start, "2026-12-02T12:00+08:00");
+        assert_eq!(today.buckets[22].searches, 0);
+        assert_eq!(today.searches, 6);
+
+        let month = log.report_at(30, 1, now).unwrap();
+        assert_eq!(month.searches, 8);
+        assert_eq!(month.top.len(), 1, "the limit applies to each list");
+    }
+
+    #[test]
+    fn hot_searches_need_several_searches_that_found_letters() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = QueryLog::open(&dir.path().join(FILE_NAME));
+        let now = unix_now();
+        for _ in 0..HOT_MIN_SEARCHES {
+            log.record(entry(now, "停车难", 3, None));
+            log.record(entry(now, "无结果", 0, None));
+            log.record(entry(now, "停车南", 3, Some("停车难")));
+        }
+        log.record(entry(now, "一次", 3, None));
+        written(&log, 3 * HOT_MIN_SEARCHES as u64 + 1);
+        assert_eq!(*log.hot(8), vec!["停车难".to_string()]);
+        assert!(log.hot(0).is_empty());
+    }
+
+    #[test]
+    fn old_and_surplus_searches_are_deleted() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        let mut conn = open_writer(&path).unwrap();
+        let now = unix_now();
+        let batch: Vec<Entry> = (0..50)
+            .map(|i| entry(now - i64::from(i % 2) * 40 * 86_400, "q", 1, None))
+            .collect();
+        insert(&mut conn, &batch).unwrap();
+        prune(&conn, now, 10).unwrap();
+        let (n, oldest): (i64, i64) = conn
+            .query_row("SELECT COUNT(*), MIN(at) FROM searches", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert!(n <= 10, "{n} rows kept");
+        assert_eq!(oldest, now, "searches past the retention are gone");
+    }
+
+    #[test]
+    fn a_broken_file_is_moved_aside_and_a_new_log_started() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        std::fs::write(&path, "这不是数据库 ".repeat(1_000)).unwrap();
+        let log = QueryLog::open(&path);
+        log.record(entry(unix_now(), "停车", 1, None));
+        written(&log, 1);
+        assert_eq!(log.report(7, 10).unwrap().searches, 1);
+        let aside: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().contains(".broken-"))
+            .collect();
+        assert_eq!(
+            aside.len(),
+            1,
+            "the broken file is kept for a person to look at"
+        );
+    }
+
+    #[test]
+    fn a_log_that_cannot_be_opened_drops_searches_and_says_why() {
+        let dir = tempfile::tempdir().unwrap();
+        // A folder where the file should be.
+        let path = dir.path().join(FILE_NAME);
+        std::fs::create_dir(&path).unwrap();
+        let log = QueryLog::open(&path);
+        log.record(entry(unix_now(), "停车", 1, None));
+        let status = log.status();
+        assert!(status.enabled);
+        assert_eq!(status.dropped, 1);
+        assert!(status.problem.is_some());
+        assert!(matches!(
+            log.report(7, 10),
+            Err(ReportError::Unavailable(_))
+        ));
+        assert!(log.hot(8).is_empty());
+    }
+
+    #[test]
+    fn an_off_log_records_nothing() {
+        let log = QueryLog::off();
+        log.record(entry(unix_now(), "停车", 1, None));
+        assert_eq!(log.status().dropped, 0);
+        assert!(matches!(log.report(7, 10), Err(ReportError::Off)));
+    }
+
+    #[test]
+    fn close_writes_what_is_queued() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        let log = QueryLog::open(&path);
+        for i in 0..1_000 {
+            log.record(entry(unix_now(), &format!("q{i}"), 1, None));
+        }
+        log.close();
+        assert_eq!(log.status().written, 1_000);
+        log.record(entry(unix_now(), "after", 1, None));
+        assert_eq!(log.status().dropped, 1);
+    }
+}
