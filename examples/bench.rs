@@ -90,6 +90,10 @@ struct Opts {
     /// Internal: serve the index in DIR (the server process of --http)
     #[arg(long, value_name = "DIR", hide = true)]
     serve_child: Option<PathBuf>,
+    /// Serve --http without the query log (by default the server logs every search, as
+    /// `reply-search serve` does; the log is a temporary file)
+    #[arg(long)]
+    no_query_log: bool,
     /// Reuse the project index of an earlier `--keep` run and measure search only (and HTTP
     /// with --http)
     #[arg(long)]
@@ -102,7 +106,7 @@ struct Opts {
 fn parse_opts() -> Result<Opts> {
     let mut o = Opts::parse();
     if let Some(dir) = &o.serve_child {
-        serve_child(dir)?;
+        serve_child(dir, !o.no_query_log)?;
         std::process::exit(0);
     }
     if o.docs == 0 {
@@ -986,14 +990,19 @@ fn rss_sampler(
 /// `bench --serve-child DIR`: the server as the HTTP part measures it, in a fresh process
 /// (so start time includes the dictionary load and RSS is the server's alone). Prints its
 /// address on stdout and serves until stdin closes.
-fn serve_child(index_dir: &Path) -> Result<()> {
-    use reply_search::server::{ServerOptions, Shared, app, serve};
+fn serve_child(index_dir: &Path, query_log: bool) -> Result<()> {
+    use reply_search::server::{ServerOptions, Shared, app, querylog, serve};
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
+    let log_dir = tempfile::tempdir()?;
     rt.block_on(async move {
         let engine = Engine::open(index_dir, Analyzer::shared_default())?;
-        let state = Shared::new(engine, ServerOptions::default());
+        let options = ServerOptions {
+            query_log: query_log.then(|| log_dir.path().join(querylog::FILE_NAME)),
+            ..ServerOptions::default()
+        };
+        let state = Shared::new(engine, options);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         println!("{}", listener.local_addr()?);
         let stdin_closed = tokio::task::spawn_blocking(|| {
@@ -1066,6 +1075,7 @@ fn http_bench(
     let mut child = std::process::Command::new(std::env::current_exe()?)
         .arg("--serve-child")
         .arg(index_dir)
+        .args(opts.no_query_log.then_some("--no-query-log"))
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()?;
@@ -1587,12 +1597,18 @@ fn main() -> Result<()> {
              (dictionary load + `Engine::open`) {:.1} ms; spawn → first search answered {:.1} ms; \
              then the first suggestion (builds the suggester from every title) {:.1} ms. Server \
              RSS idle after warm-up {:.0} MB, of which {:.0} MB anonymous (heap); the rest is \
-             file-backed pages (the memory-mapped index files and the binary) the kernel can reclaim.\n",
+             file-backed pages (the memory-mapped index files and the binary) the kernel can reclaim. \
+             Query log: {}.\n",
             h.open_ms,
             h.first_answer_ms,
             h.first_suggest_ms,
             h.rss_idle.0,
-            h.rss_idle.1
+            h.rss_idle.1,
+            if opts.no_query_log {
+                "off (`--no-query-log`)"
+            } else {
+                "on, as `reply-search serve` runs by default"
+            }
         );
         o.push_str(&h.table());
         w!(

@@ -623,6 +623,8 @@ async fn health_metrics_and_openapi() {
         ("/api/docs/{id}/similar", vec!["get"]),
         ("/api/similar", vec!["post"]),
         ("/api/suggest", vec!["get"]),
+        ("/api/hot", vec!["get"]),
+        ("/api/admin/queries", vec!["get"]),
         ("/health", vec!["get"]),
         ("/metrics", vec!["get"]),
         ("/api/openapi.json", vec!["get"]),
@@ -653,7 +655,7 @@ async fn health_metrics_and_openapi() {
     }
     let described = spec["paths"].as_object().unwrap().len();
     assert_eq!(
-        described, 8,
+        described, 10,
         "the description lists routes the test does not know: update both"
     );
 }
