@@ -309,3 +309,40 @@ fn the_log_survives_kill_9() {
     );
     assert_eq!(report["distinct_queries"], searches);
 }
+
+#[tokio::test]
+async fn suggestions_put_what_people_searched_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = logged(dir.path(), false);
+    let terms = |body: &str| -> Vec<String> {
+        let v: Value = serde_json::from_str(body).unwrap();
+        v["suggestions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["type"] == "term")
+            .map(|s| s["text"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let uri = format!("/api/suggest?q={}&limit=8", enc("停车"));
+    let (status, body) = get_with(&app, &uri, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let before = terms(&body);
+    assert!(before.len() >= 2, "{body}");
+    // The least ranked term, searched three times (and finding letters): it comes first.
+    let chosen = before.last().unwrap().clone();
+    for _ in 0..3 {
+        search(&app, &format!("/api/search?q={}", enc(&chosen))).await;
+    }
+    report(&app, 7, 3).await;
+    // What the log says is kept for at least a second.
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    let (_, body) = get_with(&app, &uri, None).await;
+    let after = terms(&body);
+    assert_eq!(after[0], chosen, "{before:?} → {after:?}");
+    let mut sorted_before = before.clone();
+    let mut sorted_after = after.clone();
+    sorted_before.sort();
+    sorted_after.sort();
+    assert_eq!(sorted_before, sorted_after, "the same terms, reordered");
+}

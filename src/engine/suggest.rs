@@ -174,9 +174,17 @@ impl Suggester {
             .collect()
     }
 
-    /// Terms, then titles, completing `prefix`. Terms a search would find nothing for are
-    /// left out.
-    pub fn suggest(&self, engine: &Engine, prefix: &str, limit: usize) -> Vec<Suggestion> {
+    /// Terms, then titles, completing `prefix`. Terms come those searched most by people
+    /// first (`popularity`: how often a term was searched and found letters; 0 for all when
+    /// nothing is known), then by the letters holding them. Terms a search would find
+    /// nothing for are left out.
+    pub fn suggest(
+        &self,
+        engine: &Engine,
+        prefix: &str,
+        limit: usize,
+        popularity: &dyn Fn(&str) -> u64,
+    ) -> Vec<Suggestion> {
         let key: String = normalize(prefix.trim())
             .chars()
             .take(MAX_PREFIX_CHARS)
@@ -193,13 +201,16 @@ impl Suggester {
             .filter(|(t, _, _)| *t != key)
             .collect();
         terms.extend(self.by_pinyin(&key).into_iter().map(|i| &self.terms[i]));
-        terms.sort_by(|a, b| {
-            b.2.cmp(&a.2)
+        let mut terms: Vec<(u64, &(String, String, u64))> =
+            terms.into_iter().map(|t| (popularity(&t.1), t)).collect();
+        terms.sort_by(|(pa, a), (pb, b)| {
+            pb.cmp(pa)
+                .then(b.2.cmp(&a.2))
                 .then(a.0.chars().count().cmp(&b.0.chars().count()))
         });
         let wanted = limit.div_ceil(2).max(limit.saturating_sub(3));
         let mut out: Vec<Suggestion> = Vec::new();
-        for (_, display, _) in terms {
+        for (_, (_, display, _)) in terms {
             if out.len() >= wanted {
                 break;
             }

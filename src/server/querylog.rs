@@ -13,7 +13,7 @@
 //! reported and counted, and search goes on without it. The log keeps `RETENTION_DAYS` days
 //! and at most `MAX_ROWS` searches; older ones are deleted as new ones arrive.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
@@ -58,12 +58,15 @@ pub const HOT_MIN_SEARCHES: i64 = 3;
 const HOT_DAYS: i64 = 7;
 /// Most hot queries kept.
 const HOT_MAX: usize = 20;
-/// The hot list is kept for this many times what computing it took (so computing it costs
-/// at most a thousandth of a core), and within these bounds: a small log's list follows new
-/// searches within a second, a large one's is recomputed at most every ten minutes.
-const HOT_KEEP_FACTOR: u32 = 1_000;
-const HOT_KEEP: std::ops::RangeInclusive<Duration> =
-    Duration::from_secs(1)..=Duration::from_secs(600);
+/// Popularity for suggestions: the last 30 days, the most searched queries.
+const POPULAR_DAYS: i64 = 30;
+const POPULAR_MAX: usize = 10_000;
+/// What is computed from the log for every visitor (hot list, popularity) is kept for this
+/// many times what computing it took (so computing it costs at most a thousandth of a core),
+/// and within these bounds: a small log's lists follow new searches within a second, a large
+/// one's are recomputed at most every ten minutes.
+const KEEP_FACTOR: u32 = 1_000;
+const KEEP: std::ops::RangeInclusive<Duration> = Duration::from_secs(1)..=Duration::from_secs(600);
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS searches (
@@ -225,8 +228,32 @@ pub struct QueryLog {
     writer: Mutex<Option<std::thread::JoinHandle<()>>>,
     counts: Arc<Counts>,
     problem: Problem,
-    /// The hot list, and until when it is kept.
-    hot: Mutex<Option<(Instant, Arc<Vec<String>>)>>,
+    hot: Kept<Vec<String>>,
+    popular: Kept<HashMap<String, u64>>,
+}
+
+/// A value computed from the log, and until when it is kept (see `KEEP_FACTOR`).
+struct Kept<T>(Mutex<Option<(Instant, Arc<T>)>>);
+
+impl<T> Kept<T> {
+    fn new() -> Self {
+        Kept(Mutex::new(None))
+    }
+
+    /// The kept value, or a new one from `compute` once it has expired.
+    fn get(&self, compute: impl FnOnce() -> T) -> Arc<T> {
+        let mut kept = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((until, value)) = kept.as_ref()
+            && Instant::now() < *until
+        {
+            return value.clone();
+        }
+        let started = Instant::now();
+        let value = Arc::new(compute());
+        let keep = (started.elapsed() * KEEP_FACTOR).clamp(*KEEP.start(), *KEEP.end());
+        *kept = Some((Instant::now() + keep, value.clone()));
+        value
+    }
 }
 
 impl QueryLog {
@@ -238,7 +265,8 @@ impl QueryLog {
             writer: Mutex::new(None),
             counts: Arc::default(),
             problem: Arc::default(),
-            hot: Mutex::new(None),
+            hot: Kept::new(),
+            popular: Kept::new(),
         }
     }
 
@@ -365,24 +393,14 @@ impl QueryLog {
     }
 
     /// The queries searched most in the last week that found letters as written, each by at
-    /// least `HOT_MIN_SEARCHES` searches; at most `limit`. Kept a while (see
-    /// `HOT_KEEP_FACTOR`); empty when the log is off or unreadable. Blocking.
+    /// least `HOT_MIN_SEARCHES` searches; at most `limit`. Kept a while (see `KEEP_FACTOR`);
+    /// empty when the log is off or unreadable. Blocking.
     pub fn hot(&self, limit: usize) -> Arc<Vec<String>> {
-        let mut cached = self.hot.lock().unwrap_or_else(|p| p.into_inner());
-        let fresh = cached
-            .as_ref()
-            .filter(|(until, _)| Instant::now() < *until)
-            .map(|(_, hot)| hot.clone());
-        let hot = fresh.unwrap_or_else(|| {
-            let started = Instant::now();
-            let hot = Arc::new(self.read_hot(unix_now()).unwrap_or_else(|e| {
-                tracing::warn!("query log: hot searches: {e}");
-                Vec::new()
-            }));
-            let keep =
-                (started.elapsed() * HOT_KEEP_FACTOR).clamp(*HOT_KEEP.start(), *HOT_KEEP.end());
-            *cached = Some((Instant::now() + keep, hot.clone()));
-            hot
+        let hot = self.hot.get(|| {
+            self.read_popular(HOT_DAYS, HOT_MAX)
+                .into_iter()
+                .map(|(query, _)| query)
+                .collect()
         });
         if hot.len() <= limit {
             hot
@@ -391,23 +409,49 @@ impl QueryLog {
         }
     }
 
-    fn read_hot(&self, now: i64) -> Result<Vec<String>, ReportError> {
-        let conn = self.reader()?;
-        let since = now - HOT_DAYS * 86_400;
-        let mut statement = conn
-            .prepare(
-                "SELECT query, COUNT(*) AS n FROM searches
-                 WHERE at >= ?1 AND hits > 0 AND corrected_to IS NULL
-                 GROUP BY query HAVING n >= ?2
-                 ORDER BY n DESC, MAX(id) DESC LIMIT ?3",
-            )
-            .map_err(unavailable)?;
-        let rows = statement
-            .query_map(params![since, HOT_MIN_SEARCHES, HOT_MAX as i64], |r| {
-                r.get::<_, String>(0)
-            })
-            .map_err(unavailable)?;
-        rows.collect::<Result<Vec<_>, _>>().map_err(unavailable)
+    /// How often each query was searched in the last 30 days and found letters as written,
+    /// for the queries searched at least `HOT_MIN_SEARCHES` times (the `POPULAR_MAX` most
+    /// searched). Suggestions rank by it. Kept like `hot`; empty when the log is off or
+    /// unreadable. Blocking.
+    pub fn popularity(&self) -> Arc<HashMap<String, u64>> {
+        self.popular.get(|| {
+            self.read_popular(POPULAR_DAYS, POPULAR_MAX)
+                .into_iter()
+                .collect()
+        })
+    }
+
+    /// The queries searched most in the last `days` days that found letters as written,
+    /// each by at least `HOT_MIN_SEARCHES` searches, with their counts; at most `limit`.
+    fn read_popular(&self, days: i64, limit: usize) -> Vec<(String, u64)> {
+        let read = || -> Result<Vec<(String, u64)>, ReportError> {
+            let conn = self.reader()?;
+            let since = unix_now() - days * 86_400;
+            let mut statement = conn
+                .prepare(
+                    "SELECT query, COUNT(*) AS n FROM searches
+                     WHERE at >= ?1 AND hits > 0 AND corrected_to IS NULL
+                     GROUP BY query HAVING n >= ?2
+                     ORDER BY n DESC, MAX(id) DESC LIMIT ?3",
+                )
+                .map_err(unavailable)?;
+            let rows = statement
+                .query_map(params![since, HOT_MIN_SEARCHES, limit as i64], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+                })
+                .map_err(unavailable)?;
+            rows.map(|row| row.map(|(q, n)| (q, u64::try_from(n).unwrap_or(0))))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(unavailable)
+        };
+        match read() {
+            Ok(popular) => popular,
+            Err(ReportError::Off) => Vec::new(),
+            Err(e) => {
+                tracing::warn!("query log: popular queries: {e}");
+                Vec::new()
+            }
+        }
     }
 
     fn reader(&self) -> Result<Connection, ReportError> {

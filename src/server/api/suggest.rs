@@ -8,6 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::engine::suggest::{MAX_SUGGESTIONS, Suggestion};
 use crate::error::Code;
 use crate::server::error::{ApiError, ApiQuery, ErrorBody};
+use crate::server::querylog::normalise;
 use crate::server::{AppState, bounded};
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -25,7 +26,8 @@ pub struct SuggestResponse {
     pub suggestions: Vec<Suggestion>,
 }
 
-/// Completions for a prefix, for the search box.
+/// Completions for a prefix, for the search box: archive terms (those people searched most
+/// first, when the server keeps a query log; then by the letters holding them), then titles.
 #[utoipa::path(get, path = "/api/suggest", params(SuggestParams),
     responses((status = 200, body = SuggestResponse), (status = 400, body = ErrorBody)))]
 pub async fn suggest(
@@ -45,7 +47,17 @@ pub async fn suggest(
     }
     let prefix = q.clone();
     let suggestions = bounded(&state, move |s| {
-        Ok(s.suggester()?.suggest(&s.engine, &prefix, limit))
+        // What people searched most comes first (the query log's counts, by normalised
+        // query); only the archive's own terms are suggested, so the log can reorder them
+        // but never put a string of its own in the box.
+        let popular = s.query_log.popularity();
+        let popularity = |term: &str| {
+            normalise(term)
+                .and_then(|q| popular.get(&q).copied())
+                .unwrap_or(0)
+        };
+        Ok(s.suggester()?
+            .suggest(&s.engine, &prefix, limit, &popularity))
     })
     .await?;
     Ok(Json(SuggestResponse {
