@@ -30,8 +30,10 @@ use crate::text::fold_width;
 
 /// The log's file in the index folder.
 pub const FILE_NAME: &str = "querylog.sqlite";
-/// Entries waiting for the writer; past this, entries are dropped (and counted).
-const QUEUE: usize = 65_536;
+/// Entries waiting for the writer; past this, entries are dropped (and counted). The writer
+/// empties the queue every `GROUP_COMMIT`, so this is room for 80,000 searches a second;
+/// the queue's slots are allocated up front (about 0.6 MB).
+const QUEUE: usize = 8_192;
 /// Most entries committed in one transaction.
 const BATCH: usize = 4_096;
 /// How long the writer gathers searches after the first before committing them together:
