@@ -230,30 +230,81 @@ pub struct QueryLog {
     writer: Mutex<Option<std::thread::JoinHandle<()>>>,
     counts: Arc<Counts>,
     problem: Problem,
-    hot: Kept<Vec<String>>,
-    popular: Kept<HashMap<String, u64>>,
+    hot: Arc<Kept<Vec<String>>>,
+    popular: Arc<Kept<HashMap<String, u64>>>,
 }
 
-/// A value computed from the log, and until when it is kept (see `KEEP_FACTOR`).
-struct Kept<T>(Mutex<Option<(Instant, Arc<T>)>>);
+/// A value computed from the log, until when it is kept (see `KEEP_FACTOR`), and what
+/// computing it took. Once expired, a value that took `WAIT_AT_MOST` or longer is recomputed
+/// on a thread of its own while callers get the old one, so no visitor waits for a count over
+/// a large log (about 0.9 s at `MAX_ROWS`); a quick one is recomputed at once.
+struct Kept<T> {
+    value: Mutex<Option<(Instant, Duration, Arc<T>)>>,
+    /// Held while a visitor computes the value, so concurrent visitors compute it once.
+    computing: Mutex<()>,
+    refreshing: std::sync::atomic::AtomicBool,
+}
 
-impl<T> Kept<T> {
-    fn new() -> Self {
-        Kept(Mutex::new(None))
+/// Longest recomputation a visitor waits for (see `Kept`).
+const WAIT_AT_MOST: Duration = Duration::from_millis(20);
+
+impl<T: Send + Sync + 'static> Kept<T> {
+    fn new() -> Arc<Self> {
+        Arc::new(Kept {
+            value: Mutex::new(None),
+            computing: Mutex::new(()),
+            refreshing: std::sync::atomic::AtomicBool::new(false),
+        })
     }
 
-    /// The kept value, or a new one from `compute` once it has expired.
-    fn get(&self, compute: impl FnOnce() -> T) -> Arc<T> {
-        let mut kept = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((until, value)) = kept.as_ref()
-            && Instant::now() < *until
-        {
-            return value.clone();
+    /// The kept value; a new one from `compute` when there is none yet or it has expired,
+    /// computed in the background when the last computation was slow.
+    fn get(self: &Arc<Self>, compute: impl FnOnce() -> T + Send + 'static) -> Arc<T> {
+        let kept = self.value.lock().unwrap_or_else(|p| p.into_inner());
+        match kept.as_ref() {
+            Some((until, _, value)) if Instant::now() < *until => value.clone(),
+            Some((_, took, stale)) if *took >= WAIT_AT_MOST => {
+                let stale = stale.clone();
+                drop(kept);
+                if !self.refreshing.swap(true, Ordering::AcqRel) {
+                    let this = self.clone();
+                    let spawned = std::thread::Builder::new()
+                        .name("query-log-counts".into())
+                        .spawn(move || {
+                            this.store(compute);
+                            this.refreshing.store(false, Ordering::Release);
+                        });
+                    if spawned.is_err() {
+                        self.refreshing.store(false, Ordering::Release);
+                    }
+                }
+                stale
+            }
+            _ => {
+                drop(kept);
+                let _computing = self.computing.lock().unwrap_or_else(|p| p.into_inner());
+                // Another visitor may have computed it meanwhile.
+                if let Some((until, _, value)) = self
+                    .value
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .as_ref()
+                    && Instant::now() < *until
+                {
+                    return value.clone();
+                }
+                self.store(compute)
+            }
         }
+    }
+
+    fn store(&self, compute: impl FnOnce() -> T) -> Arc<T> {
         let started = Instant::now();
         let value = Arc::new(compute());
-        let keep = (started.elapsed() * KEEP_FACTOR).clamp(*KEEP.start(), *KEEP.end());
-        *kept = Some((Instant::now() + keep, value.clone()));
+        let took = started.elapsed();
+        let keep = (took * KEEP_FACTOR).clamp(*KEEP.start(), *KEEP.end());
+        *self.value.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some((Instant::now() + keep, took, value.clone()));
         value
     }
 }
@@ -398,8 +449,9 @@ impl QueryLog {
     /// least `HOT_MIN_SEARCHES` searches; at most `limit`. Kept a while (see `KEEP_FACTOR`);
     /// empty when the log is off or unreadable. Blocking.
     pub fn hot(&self, limit: usize) -> Arc<Vec<String>> {
-        let hot = self.hot.get(|| {
-            self.read_popular(HOT_DAYS, HOT_MAX)
+        let path = self.path.clone();
+        let hot = self.hot.get(move || {
+            read_popular(path.as_deref(), HOT_DAYS, HOT_MAX)
                 .into_iter()
                 .map(|(query, _)| query)
                 .collect()
@@ -416,44 +468,12 @@ impl QueryLog {
     /// searched). Suggestions rank by it. Kept like `hot`; empty when the log is off or
     /// unreadable. Blocking.
     pub fn popularity(&self) -> Arc<HashMap<String, u64>> {
-        self.popular.get(|| {
-            self.read_popular(POPULAR_DAYS, POPULAR_MAX)
+        let path = self.path.clone();
+        self.popular.get(move || {
+            read_popular(path.as_deref(), POPULAR_DAYS, POPULAR_MAX)
                 .into_iter()
                 .collect()
         })
-    }
-
-    /// The queries searched most in the last `days` days that found letters as written,
-    /// each by at least `HOT_MIN_SEARCHES` searches, with their counts; at most `limit`.
-    fn read_popular(&self, days: i64, limit: usize) -> Vec<(String, u64)> {
-        let read = || -> Result<Vec<(String, u64)>, ReportError> {
-            let conn = self.reader()?;
-            let since = unix_now() - days * 86_400;
-            let mut statement = conn
-                .prepare(
-                    "SELECT query, COUNT(*) AS n FROM searches
-                     WHERE at >= ?1 AND hits > 0 AND corrected_to IS NULL
-                     GROUP BY query HAVING n >= ?2
-                     ORDER BY n DESC, MAX(id) DESC LIMIT ?3",
-                )
-                .map_err(unavailable)?;
-            let rows = statement
-                .query_map(params![since, HOT_MIN_SEARCHES, limit as i64], |r| {
-                    Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
-                })
-                .map_err(unavailable)?;
-            rows.map(|row| row.map(|(q, n)| (q, u64::try_from(n).unwrap_or(0))))
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(unavailable)
-        };
-        match read() {
-            Ok(popular) => popular,
-            Err(ReportError::Off) => Vec::new(),
-            Err(e) => {
-                tracing::warn!("query log: popular queries: {e}");
-                Vec::new()
-            }
-        }
     }
 
     fn reader(&self) -> Result<Connection, ReportError> {
@@ -461,15 +481,52 @@ impl QueryLog {
         if let Some(problem) = self.status().problem.filter(|_| !path.is_file()) {
             return Err(ReportError::Unavailable(problem));
         }
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(unavailable)?;
-        conn.busy_timeout(Duration::from_secs(2))
-            .map_err(unavailable)?;
-        Ok(conn)
+        open_reader(path)
     }
+}
+
+fn open_reader(path: &Path) -> Result<Connection, ReportError> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(unavailable)?;
+    conn.busy_timeout(Duration::from_secs(2))
+        .map_err(unavailable)?;
+    Ok(conn)
+}
+
+/// The queries searched most in the last `days` days that found letters as written, each by
+/// at least `HOT_MIN_SEARCHES` searches, with their counts; at most `limit`. Empty when the
+/// log is off (`path` is `None`) or unreadable.
+fn read_popular(path: Option<&Path>, days: i64, limit: usize) -> Vec<(String, u64)> {
+    let Some(path) = path else {
+        return Vec::new();
+    };
+    let read = || -> Result<Vec<(String, u64)>, ReportError> {
+        let conn = open_reader(path)?;
+        let since = unix_now() - days * 86_400;
+        let mut statement = conn
+            .prepare(
+                "SELECT query, COUNT(*) AS n FROM searches
+                 WHERE at >= ?1 AND hits > 0 AND corrected_to IS NULL
+                 GROUP BY query HAVING n >= ?2
+                 ORDER BY n DESC, MAX(id) DESC LIMIT ?3",
+            )
+            .map_err(unavailable)?;
+        let rows = statement
+            .query_map(params![since, HOT_MIN_SEARCHES, limit as i64], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+            })
+            .map_err(unavailable)?;
+        rows.map(|row| row.map(|(q, n)| (q, u64::try_from(n).unwrap_or(0))))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(unavailable)
+    };
+    read().unwrap_or_else(|e| {
+        tracing::warn!("query log: popular queries: {e}");
+        Vec::new()
+    })
 }
 
 impl Drop for QueryLog {
@@ -979,6 +1036,80 @@ mod tests {
         assert!(counts.failed.load(Ordering::Relaxed) > 0);
         let said = problem.lock().unwrap().clone().unwrap();
         assert!(said.contains("full"), "{said}");
+    }
+
+    /// What reports cost on a full log: `cargo test --release --lib querylog::tests::a_full_log
+    /// -- --ignored --nocapture` (fills `MAX_ROWS` synthetic searches over 30 days).
+    #[test]
+    #[ignore]
+    fn a_full_log_reports_in_bounded_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        let mut conn = open_writer(&path).unwrap();
+        let now = unix_now();
+        let started = Instant::now();
+        let mut batch = Vec::with_capacity(10_000);
+        for i in 0..MAX_ROWS {
+            // 20,000 distinct queries, a few very common; one in ten finds nothing.
+            let q = (i * 7_919) % 20_000;
+            let q = if i % 3 == 0 { q % 50 } else { q };
+            batch.push(entry(
+                now - (i % (30 * 86_400)),
+                &format!("检索词{q}"),
+                if i % 10 == 0 { 0 } else { 5 },
+                (i % 97 == 0).then_some("更正"),
+            ));
+            if batch.len() == 10_000 {
+                insert(&mut conn, &batch).unwrap();
+                batch.clear();
+            }
+        }
+        println!("filled {MAX_ROWS} rows in {:?}", started.elapsed());
+        let size = std::fs::metadata(&path).unwrap().len();
+        println!("file: {:.1} MB", size as f64 / 1e6);
+        let log = QueryLog::open(&path);
+        for days in [1, 7, 30] {
+            let t = Instant::now();
+            let report = log.report(days, 20).unwrap();
+            println!(
+                "report days={days}: {} searches in {:?}",
+                report.searches,
+                t.elapsed()
+            );
+        }
+        let t = Instant::now();
+        let popular = log.popularity();
+        println!("popularity: {} queries in {:?}", popular.len(), t.elapsed());
+        let t = Instant::now();
+        let hot = log.hot(8);
+        println!("hot: {} queries in {:?}", hot.len(), t.elapsed());
+    }
+
+    #[test]
+    fn kept_values_are_recomputed_in_the_background_only_when_slow() {
+        let kept = Kept::<u32>::new();
+        let expire = |took: Duration| {
+            let mut value = kept.value.lock().unwrap();
+            let (until, last_took, _) = value.as_mut().unwrap();
+            *until = Instant::now();
+            *last_took = took;
+        };
+        assert_eq!(*kept.get(|| 1), 1);
+        assert_eq!(*kept.get(|| 9), 1, "kept");
+        // Expired after a quick computation: the visitor gets the new value.
+        expire(Duration::ZERO);
+        assert_eq!(*kept.get(|| 2), 2);
+        // Expired after a slow one: the old value at once, the new one computed meanwhile.
+        expire(WAIT_AT_MOST);
+        let (release, wait) = std::sync::mpsc::channel::<()>();
+        assert_eq!(*kept.get(move || wait.recv().map_or(0, |()| 3)), 2);
+        assert_eq!(*kept.get(|| 9), 2, "one refresh at a time");
+        release.send(()).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while *kept.get(|| 9) != 3 {
+            assert!(Instant::now() < deadline, "the refresh never landed");
+            std::thread::sleep(Duration::from_millis(5));
+        }
     }
 
     #[test]
