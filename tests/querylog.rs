@@ -119,6 +119,13 @@ async fn searches_are_logged_by_origin_and_reported_behind_the_key() {
     assert!(!body.contains("停车"));
     let (status, _) = get_with(&app, uri, Some("Bearer wrong")).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
+    // Basic credentials, which browsers resend on their own, open the admin page only.
+    let (status, _) = get_with(&app, uri, Some(&basic(KEY))).await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "the API takes Bearer only"
+    );
     let (status, body) = get_with(
         &app,
         "/api/admin/queries?days=31",

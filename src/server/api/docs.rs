@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use crate::error::{Code, Error};
 use crate::ingest::id::{DocId, MAX_ID_BYTES};
 use crate::ingest::{self, Letter};
-use crate::server::auth::{self, Access};
+use crate::server::auth::{self, Access, Schemes};
 use crate::server::error::{ApiBytes, ApiError, ApiPath, ErrorBody};
 use crate::server::{AppState, blocking, bounded};
 
@@ -51,7 +51,7 @@ pub struct WriteResult {
 /// The admin key check of the API: 403 when the server has no key (read-only), 401 when the
 /// request's key is missing or wrong.
 pub(super) fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
-    match auth::check(state, headers) {
+    match auth::check(state, headers, Schemes::Bearer) {
         Access::Granted => Ok(()),
         Access::NoKeyConfigured => Err(ApiError::new(
             Code::ReadOnly,

@@ -7,7 +7,7 @@ use axum::http::HeaderMap;
 use super::*;
 use crate::error::Error;
 use crate::server::api::ReportParams;
-use crate::server::auth::{self, Access};
+use crate::server::auth::{self, Access, Schemes};
 use crate::server::querylog::{Bucket, Report};
 
 /// The windows offered as tabs: (days, label).
@@ -18,7 +18,7 @@ pub(super) async fn admin_queries(
     headers: HeaderMap,
     query: Result<Query<ReportParams>, QueryRejection>,
 ) -> Response {
-    match auth::check(&state, &headers) {
+    match auth::check(&state, &headers, Schemes::BearerOrBasic) {
         Access::Granted => {}
         Access::NoKeyConfigured => {
             return admin_notice(
