@@ -360,3 +360,35 @@ async fn suggestions_put_what_people_searched_first() {
     sorted_after.sort();
     assert_eq!(sorted_before, sorted_after, "the same terms, reordered");
 }
+
+#[tokio::test]
+async fn strings_an_owner_hides_never_show_in_hot_searches() {
+    let dir = tempfile::tempdir().unwrap();
+    let hidden = dir.path().join("hidden.txt");
+    std::fs::write(&hidden, "# 不公开的检索词\n停车\n").unwrap();
+    let app = util::router(ServerOptions {
+        query_log: Some(dir.path().join(FILE_NAME)),
+        hot_searches: true,
+        hot_hidden: Some(hidden),
+        ..Default::default()
+    });
+    for _ in 0..3 {
+        search(&app, &format!("/api/search?q={}", enc("停车场"))).await;
+        search(&app, &format!("/api/search?q={}", enc("养老"))).await;
+    }
+    // The log is written on its own thread: wait until both queries would be hot.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let (_, body) = get_with(&app, "/api/hot", None).await;
+        let hot: Value = serde_json::from_str(&body).unwrap();
+        if hot["queries"] == serde_json::json!(["养老"]) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{body}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (_, landing) = get_with(&app, "/", None).await;
+    let start = landing.find("<nav class=\"hot\"").expect("热门搜索 listed");
+    let hot = &landing[start..start + landing[start..].find("</nav>").unwrap()];
+    assert!(hot.contains("养老") && !hot.contains("停车"), "{hot}");
+}

@@ -62,6 +62,10 @@ pub struct ServeArgs {
         conflicts_with = "no_query_log"
     )]
     pub hot_searches: bool,
+    /// A file of strings never to list in 热门搜索, one a line (`#` starts a comment); a
+    /// query holding any of them is left out. Read again whenever the list is recomputed.
+    #[arg(long, value_name = "FILE", env = "REPLY_SEARCH_HOT_HIDDEN")]
+    pub hot_hidden: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]

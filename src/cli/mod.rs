@@ -260,6 +260,7 @@ fn serve(args: ServeArgs) -> Result<(), Error> {
         request_timeout: None,
         query_log: (!args.no_query_log).then(|| args.paths.index.join(server::querylog::FILE_NAME)),
         hot_searches: args.hot_searches,
+        hot_hidden: args.hot_hidden,
     };
     let state = Shared::new(engine, options);
     // The did-you-mean vocabulary is built on a thread of its own, so the first misspelled

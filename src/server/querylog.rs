@@ -448,12 +448,20 @@ impl QueryLog {
     /// The queries searched most in the last week that found letters as written, each by at
     /// least `HOT_MIN_SEARCHES` searches; at most `limit`. Kept a while (see `KEEP_FACTOR`);
     /// empty when the log is off or unreadable. Blocking.
-    pub fn hot(&self, limit: usize) -> Arc<Vec<String>> {
+    ///
+    /// `hidden` names a file of strings a portal's owner does not want listed, one a line
+    /// (`#` starts a comment): a query holding any of them is left out. It is read whenever
+    /// the list is recomputed, so an edit shows within the time the list is kept.
+    pub fn hot(&self, limit: usize, hidden: Option<&Path>) -> Arc<Vec<String>> {
         let path = self.path.clone();
+        let hidden = hidden.map(Path::to_path_buf);
         let hot = self.hot.get(move || {
-            read_popular(path.as_deref(), HOT_DAYS, HOT_MAX)
+            let hidden = hidden.as_deref().map(read_hidden).unwrap_or_default();
+            read_popular(path.as_deref(), HOT_DAYS, HOT_MAX * 5)
                 .into_iter()
                 .map(|(query, _)| query)
+                .filter(|query| !hidden.iter().any(|h| query.contains(h.as_str())))
+                .take(HOT_MAX)
                 .collect()
         });
         if hot.len() <= limit {
@@ -482,6 +490,23 @@ impl QueryLog {
             return Err(ReportError::Unavailable(problem));
         }
         open_reader(path)
+    }
+}
+
+/// The strings of a hidden-queries file, normalised as queries are; none (and a warning)
+/// when it cannot be read.
+fn read_hidden(path: &Path) -> Vec<String> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => text
+            .lines()
+            .map(str::trim)
+            .filter(|line| !line.starts_with('#'))
+            .filter_map(normalise)
+            .collect(),
+        Err(e) => {
+            tracing::warn!("hidden hot searches {}: {e}", path.display());
+            Vec::new()
+        }
     }
 }
 
@@ -951,8 +976,28 @@ mod tests {
         }
         log.record(entry(now, "一次", 3, None));
         written(&log, 3 * HOT_MIN_SEARCHES as u64 + 1);
-        assert_eq!(*log.hot(8), vec!["停车难".to_string()]);
-        assert!(log.hot(0).is_empty());
+        assert_eq!(*log.hot(8, None), vec!["停车难".to_string()]);
+        assert!(log.hot(0, None).is_empty());
+    }
+
+    #[test]
+    fn an_owner_can_hide_hot_searches() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = QueryLog::open(&dir.path().join(FILE_NAME));
+        let now = unix_now();
+        for _ in 0..HOT_MIN_SEARCHES {
+            log.record(entry(now, "停车难", 3, None));
+            log.record(entry(now, "某某 投诉", 3, None));
+        }
+        written(&log, 2 * HOT_MIN_SEARCHES as u64);
+        let hidden = dir.path().join("hidden.txt");
+        // Matched as queries are normalised (full width, case), anywhere in the query.
+        std::fs::write(&hidden, "# 不在热门搜索中显示\n\n  某某\n").unwrap();
+        assert_eq!(*log.hot(8, Some(&hidden)), vec!["停车难".to_string()]);
+        // A file that cannot be read hides nothing.
+        let log = QueryLog::open(&dir.path().join(FILE_NAME));
+        let missing = dir.path().join("missing.txt");
+        assert_eq!(log.hot(8, Some(&missing)).len(), 2);
     }
 
     #[test]
@@ -1012,7 +1057,7 @@ mod tests {
             log.report(7, 10),
             Err(ReportError::Unavailable(_))
         ));
-        assert!(log.hot(8).is_empty());
+        assert!(log.hot(8, None).is_empty());
     }
 
     #[test]
@@ -1081,7 +1126,7 @@ mod tests {
         let popular = log.popularity();
         println!("popularity: {} queries in {:?}", popular.len(), t.elapsed());
         let t = Instant::now();
-        let hot = log.hot(8);
+        let hot = log.hot(8, None);
         println!("hot: {} queries in {:?}", hot.len(), t.elapsed());
     }
 

@@ -73,6 +73,8 @@ pub struct ServerOptions {
     /// Show 热门搜索 (the week's most searched queries) under the empty search box and in
     /// the widget. Off by default: anyone can move a query up by searching it repeatedly.
     pub hot_searches: bool,
+    /// A file of strings never to list in 热门搜索, one a line (see `QueryLog::hot`).
+    pub hot_hidden: Option<std::path::PathBuf>,
 }
 
 /// State shared by all handlers.

@@ -115,7 +115,12 @@ pub async fn hot(
     }
     let enabled = state.options.hot_searches;
     let queries = if enabled {
-        blocking(&state, move |s| Ok(s.query_log.hot(limit).to_vec())).await?
+        blocking(&state, move |s| {
+            Ok(s.query_log
+                .hot(limit, s.options.hot_hidden.as_deref())
+                .to_vec())
+        })
+        .await?
     } else {
         Vec::new()
     };

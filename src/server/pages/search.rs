@@ -28,7 +28,10 @@ pub(super) async fn search_page(
         if let Some(entry) = Entry::of(&request, &response, Source::Page) {
             s.query_log.record(entry);
         }
-        let hot = (landing_page && s.options.hot_searches).then(|| s.query_log.hot(HOT_ON_PAGE));
+        let hot = (landing_page && s.options.hot_searches).then(|| {
+            s.query_log
+                .hot(HOT_ON_PAGE, s.options.hot_hidden.as_deref())
+        });
         Ok((response, hot))
     })
     .await;
