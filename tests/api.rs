@@ -219,15 +219,6 @@ async fn documents_similar_and_suggest() {
 #[tokio::test]
 async fn suggest_completes_pinyin_full_initials_and_mixed() {
     let app = router(ServerOptions::default());
-    let terms = |body: &Value| -> Vec<String> {
-        body["suggestions"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|s| s["type"] == "term")
-            .map(|s| s["text"].as_str().unwrap().to_string())
-            .collect()
-    };
     for (typed, expected) in [
         ("tingche", "停车"),
         ("ting che", "停车"),
@@ -241,7 +232,7 @@ async fn suggest_completes_pinyin_full_initials_and_mixed() {
     ] {
         let (status, body) = get(&app, &format!("/api/suggest?q={}&limit=10", enc(typed))).await;
         assert_eq!(status, StatusCode::OK);
-        let found = terms(&body);
+        let found = util::suggested_terms(&body);
         assert!(found.iter().any(|t| t == expected), "{typed}: {found:?}");
         // Every completion is a word whose search finds letters.
         for s in body["suggestions"].as_array().unwrap() {
@@ -252,7 +243,7 @@ async fn suggest_completes_pinyin_full_initials_and_mixed() {
     }
     // Latin text that spells no archive word completes to nothing.
     let (_, body) = get(&app, "/api/suggest?q=qqqzzz").await;
-    assert!(terms(&body).is_empty(), "{body}");
+    assert!(util::suggested_terms(&body).is_empty(), "{body}");
 }
 
 /// Regression: a suggested term showed how many letters hold it as a word in the title or

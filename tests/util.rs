@@ -91,6 +91,17 @@ pub fn writable(key: &str) -> Router {
     })
 }
 
+/// The term suggestions (not titles) of an `/api/suggest` answer, in order.
+pub fn suggested_terms(body: &serde_json::Value) -> Vec<String> {
+    body["suggestions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["type"] == "term")
+        .map(|s| s["text"].as_str().unwrap().to_string())
+        .collect()
+}
+
 /// Sends one request through the app without a socket: (status, headers, body).
 pub async fn respond(app: &Router, request: Request<Body>) -> (StatusCode, HeaderMap, Vec<u8>) {
     use http_body_util::BodyExt;

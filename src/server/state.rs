@@ -6,9 +6,9 @@ use std::time::{Duration, Instant};
 
 use super::error::ApiError;
 use super::metrics::Metrics;
-use super::querylog::QueryLog;
-use crate::engine::Engine;
+use super::querylog::{Entry, QueryLog, Source};
 use crate::engine::suggest::Suggester;
+use crate::engine::{Engine, SearchRequest, SearchResponse};
 use crate::error::{Code, Error};
 
 /// Which origins may call the read endpoints (search, documents, similar, suggest) from a
@@ -114,7 +114,8 @@ impl Shared {
         let query_log = options
             .query_log
             .as_deref()
-            .map_or_else(QueryLog::off, QueryLog::open);
+            .map_or_else(QueryLog::off, QueryLog::open)
+            .hiding(options.hot_hidden.clone());
         Arc::new(Shared {
             query_log,
             search_slots: tokio::sync::Semaphore::new(options.max_concurrent_searches),
@@ -126,6 +127,16 @@ impl Shared {
             started: Instant::now(),
             watch: std::sync::OnceLock::new(),
         })
+    }
+
+    /// A search someone typed (on the page, in the widget, through the API): the engine's
+    /// answer, logged in the query log. Blocking: call off the async threads.
+    pub fn search(&self, request: &SearchRequest, source: Source) -> Result<SearchResponse, Error> {
+        let response = self.engine.search(request)?;
+        if let Some(entry) = Entry::of(request, &response, source) {
+            self.query_log.record(entry);
+        }
+        Ok(response)
     }
 
     /// The suggester for the current index generation (blocking: call off the async threads).

@@ -15,16 +15,30 @@ use axum::routing::{get, post};
 use utoipa::OpenApi;
 
 use super::AppState;
-use super::error::ErrorBody;
+use super::error::{ApiError, ErrorBody};
 use super::querylog;
 use crate::engine::suggest::Suggestion;
 use crate::engine::{SearchRequest, SimilarRequest};
+use crate::error::Code;
 use crate::ingest::Letter;
 
 pub use docs::doc_id;
 pub use queries::ReportParams;
 pub use search::SearchBody;
 pub use similar::SimilarBody;
+
+/// A request's `limit`: `default` when absent, else 1 to `max` (400 `bad_limit` outside).
+fn limit_in(limit: Option<usize>, default: usize, max: usize) -> Result<usize, ApiError> {
+    let limit = limit.unwrap_or(default);
+    if (1..=max).contains(&limit) {
+        Ok(limit)
+    } else {
+        Err(ApiError::new(
+            Code::BadLimit,
+            format!("limit must be between 1 and {max}"),
+        ))
+    }
+}
 
 /// Routes that only read: these get CORS when origins are configured.
 pub fn read_routes() -> Router<AppState> {

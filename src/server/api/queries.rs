@@ -10,14 +10,15 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::docs::authorize;
+use super::limit_in;
 use crate::error::{Code, Error};
 use crate::server::error::{ApiError, ApiQuery, ErrorBody};
 use crate::server::querylog::{MAX_REPORT_DAYS, ReportError};
 use crate::server::{AppState, blocking};
 
 /// Queries in each list of a report unless `limit` says otherwise, and at most.
-pub const DEFAULT_REPORT_LIMIT: usize = 20;
-pub const MAX_REPORT_LIMIT: usize = 100;
+const DEFAULT_REPORT_LIMIT: usize = 20;
+const MAX_REPORT_LIMIT: usize = 100;
 /// Hot queries for a search box unless `limit` says otherwise, and at most.
 const DEFAULT_HOT_LIMIT: usize = 8;
 const MAX_HOT_LIMIT: usize = 20;
@@ -41,13 +42,7 @@ impl ReportParams {
                 format!("days must be between 1 and {MAX_REPORT_DAYS}"),
             ));
         }
-        let limit = self.limit.unwrap_or(DEFAULT_REPORT_LIMIT);
-        if !(1..=MAX_REPORT_LIMIT).contains(&limit) {
-            return Err(ApiError::new(
-                Code::BadLimit,
-                format!("limit must be between 1 and {MAX_REPORT_LIMIT}"),
-            ));
-        }
+        let limit = limit_in(self.limit, DEFAULT_REPORT_LIMIT, MAX_REPORT_LIMIT)?;
         Ok((days, limit))
     }
 }
@@ -106,21 +101,10 @@ pub async fn hot(
     State(state): State<AppState>,
     ApiQuery(params): ApiQuery<HotParams>,
 ) -> Result<Json<HotBody>, ApiError> {
-    let limit = params.limit.unwrap_or(DEFAULT_HOT_LIMIT);
-    if !(1..=MAX_HOT_LIMIT).contains(&limit) {
-        return Err(ApiError::new(
-            Code::BadLimit,
-            format!("limit must be between 1 and {MAX_HOT_LIMIT}"),
-        ));
-    }
+    let limit = limit_in(params.limit, DEFAULT_HOT_LIMIT, MAX_HOT_LIMIT)?;
     let enabled = state.options.hot_searches;
     let queries = if enabled {
-        blocking(&state, move |s| {
-            Ok(s.query_log
-                .hot(limit, s.options.hot_hidden.as_deref())
-                .to_vec())
-        })
-        .await?
+        blocking(&state, move |s| Ok(s.query_log.hot(limit).to_vec())).await?
     } else {
         Vec::new()
     };

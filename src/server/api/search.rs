@@ -11,7 +11,7 @@ use crate::engine::{
 };
 use crate::error::Error;
 use crate::server::error::{ApiError, ApiJson, ApiQuery, ErrorBody};
-use crate::server::querylog::{Entry, Source};
+use crate::server::querylog::Source;
 use crate::server::{AppState, bounded};
 
 /// One hit as the API answers it: the engine's fields, the title, and the title and snippet
@@ -114,14 +114,7 @@ async fn run_search(
     request: SearchRequest,
     source: Source,
 ) -> Result<Json<SearchBody>, ApiError> {
-    let response = bounded(state, move |s| {
-        let response = s.engine.search(&request)?;
-        if let Some(entry) = Entry::of(&request, &response, source) {
-            s.query_log.record(entry);
-        }
-        Ok(response)
-    })
-    .await?;
+    let response = bounded(state, move |s| s.search(&request, source)).await?;
     Ok(Json(SearchBody::from(response)))
 }
 

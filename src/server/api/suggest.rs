@@ -5,6 +5,7 @@ use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::limit_in;
 use crate::engine::suggest::{MAX_SUGGESTIONS, Suggestion};
 use crate::error::Code;
 use crate::server::error::{ApiError, ApiQuery, ErrorBody};
@@ -34,13 +35,7 @@ pub async fn suggest(
     State(state): State<AppState>,
     ApiQuery(p): ApiQuery<SuggestParams>,
 ) -> Result<Json<SuggestResponse>, ApiError> {
-    let limit = p.limit.unwrap_or(8);
-    if !(1..=MAX_SUGGESTIONS).contains(&limit) {
-        return Err(ApiError::new(
-            Code::BadLimit,
-            format!("limit must be between 1 and {MAX_SUGGESTIONS}"),
-        ));
-    }
+    let limit = limit_in(p.limit, 8, MAX_SUGGESTIONS)?;
     let q = p.q.unwrap_or_default();
     if q.chars().count() > crate::engine::query::MAX_QUERY_CHARS {
         return Err(ApiError::new(Code::BadQuery, "q is too long"));
@@ -52,6 +47,10 @@ pub async fn suggest(
         // but never put a string of its own in the box.
         let popular = s.query_log.popularity();
         let popularity = |term: &str| {
+            if popular.is_empty() {
+                // No log, or nothing searched often enough: no term to normalise.
+                return 0;
+            }
             normalise(term)
                 .and_then(|q| popular.get(&q).copied())
                 .unwrap_or(0)

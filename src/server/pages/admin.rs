@@ -8,7 +8,7 @@ use super::*;
 use crate::error::Error;
 use crate::server::api::ReportParams;
 use crate::server::auth::{self, Access, Schemes};
-use crate::server::querylog::{Bucket, Report};
+use crate::server::querylog::{Bucket, QueryCount, Report};
 
 /// The windows offered as tabs: (days, label).
 const WINDOWS: [(u32, &str); 3] = [(1, "近24小时"), (7, "近7天"), (30, "近30天")];
@@ -90,7 +90,6 @@ fn percent(part: u64, whole: u64) -> String {
 
 fn report_page(r: &Report) -> Markup {
     let source = |name: &str| r.by_source.get(name).copied().unwrap_or(0);
-    let search_url = |q: &str| Params::default().url_with(|p| p.q = q.to_string());
     let content = html! {
         section.admin {
             h1 { "检索日志" }
@@ -113,8 +112,8 @@ fn report_page(r: &Report) -> Markup {
             }
             (bucket_chart(r))
             div.tables {
-                (query_table("热门检索词", "top-h", "检索词", &r.top, true, &search_url))
-                (query_table("无结果检索词", "zero-h", "检索词", &r.zero_results, false, &search_url))
+                (query_table("热门检索词", "top-h", &r.top, true))
+                (query_table("无结果检索词", "zero-h", &r.zero_results, false))
                 section aria-labelledby="corrected-h" {
                     h2 #corrected-h { "纠错提示" }
                     @if r.corrected.is_empty() {
@@ -147,14 +146,12 @@ fn report_page(r: &Report) -> Markup {
     layout("检索日志", &Params::default(), content)
 }
 
-fn query_table(
-    heading: &str,
-    id: &str,
-    column: &str,
-    rows: &[crate::server::querylog::QueryCount],
-    with_hits: bool,
-    search_url: &dyn Fn(&str) -> String,
-) -> Markup {
+/// The search page's URL for a query of the report.
+fn search_url(q: &str) -> String {
+    Params::default().url_with(|p| p.q = q.to_string())
+}
+
+fn query_table(heading: &str, id: &str, rows: &[QueryCount], with_hits: bool) -> Markup {
     let max = rows.iter().map(|r| r.searches).max().unwrap_or(1).max(1);
     html! {
         section aria-labelledby=(id) {
@@ -165,7 +162,7 @@ fn query_table(
                 table.report {
                     thead {
                         tr {
-                            th scope="col" { (column) }
+                            th scope="col" { "检索词" }
                             th.n scope="col" { "次数" }
                             @if with_hits { th.n scope="col" { "结果数" } }
                         }

@@ -2,7 +2,7 @@
 
 use super::similar::paste_section;
 use super::*;
-use crate::server::querylog::{Entry, Source};
+use crate::server::querylog::Source;
 
 pub(super) async fn search_page(
     State(state): State<AppState>,
@@ -24,14 +24,8 @@ pub(super) async fn search_page(
     let request = params.request();
     let landing_page = params.is_landing();
     let answered = bounded(&state, move |s| {
-        let response = s.engine.search(&request)?;
-        if let Some(entry) = Entry::of(&request, &response, Source::Page) {
-            s.query_log.record(entry);
-        }
-        let hot = (landing_page && s.options.hot_searches).then(|| {
-            s.query_log
-                .hot(HOT_ON_PAGE, s.options.hot_hidden.as_deref())
-        });
+        let response = s.search(&request, Source::Page)?;
+        let hot = (landing_page && s.options.hot_searches).then(|| s.query_log.hot(HOT_ON_PAGE));
         Ok((response, hot))
     })
     .await;

@@ -221,6 +221,8 @@ pub struct QueryLog {
     writer: Mutex<Option<std::thread::JoinHandle<()>>>,
     counts: Arc<Counts>,
     problem: Problem,
+    /// A file of strings never to list in 热门搜索 (see `hiding`).
+    hidden: Option<PathBuf>,
     hot: Arc<Kept<Vec<String>>>,
     popular: Arc<Kept<HashMap<String, u64>>>,
 }
@@ -234,6 +236,7 @@ impl QueryLog {
             writer: Mutex::new(None),
             counts: Arc::default(),
             problem: Arc::default(),
+            hidden: None,
             hot: Kept::new(),
             popular: Kept::new(),
         }
@@ -282,6 +285,14 @@ impl QueryLog {
             Err(e) => set_problem(&log.problem, Some(format!("cannot start the writer: {e}"))),
         }
         log
+    }
+
+    /// The log, with `hidden` naming a file of strings its owner does not want listed in
+    /// 热门搜索, one a line (`#` starts a comment). The file is read whenever the list is
+    /// recomputed, so an edit shows within the time the list is kept.
+    pub fn hiding(mut self, hidden: Option<PathBuf>) -> QueryLog {
+        self.hidden = hidden;
+        self
     }
 
     /// One line for the start-up banner.
@@ -577,7 +588,7 @@ mod tests {
             log.report(7, 10),
             Err(ReportError::Unavailable(_))
         ));
-        assert!(log.hot(8, None).is_empty());
+        assert!(log.hot(8).is_empty());
     }
 
     #[test]

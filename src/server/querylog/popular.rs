@@ -108,12 +108,11 @@ impl QueryLog {
     /// least `HOT_MIN_SEARCHES` searches; at most `limit`. Kept a while (see `KEEP_FACTOR`);
     /// empty when the log is off or unreadable. Blocking.
     ///
-    /// `hidden` names a file of strings a portal's owner does not want listed, one a line
-    /// (`#` starts a comment): a query holding any of them is left out. It is read whenever
-    /// the list is recomputed, so an edit shows within the time the list is kept.
-    pub fn hot(&self, limit: usize, hidden: Option<&Path>) -> Arc<Vec<String>> {
+    /// A query holding a string of the owner's hidden-strings file (see `hiding`) is left
+    /// out.
+    pub fn hot(&self, limit: usize) -> Arc<Vec<String>> {
         let path = self.path.clone();
-        let hidden = hidden.map(Path::to_path_buf);
+        let hidden = self.hidden.clone();
         let hot = self.hot.get(move || {
             let hidden = hidden.as_deref().map(read_hidden).unwrap_or_default();
             read_popular(path.as_deref(), HOT_DAYS, HOT_MAX * 5)
@@ -214,8 +213,8 @@ mod tests {
         }
         log.record(entry(now, "一次", 3, None));
         written(&log, 3 * HOT_MIN_SEARCHES as u64 + 1);
-        assert_eq!(*log.hot(8, None), vec!["停车难".to_string()]);
-        assert!(log.hot(0, None).is_empty());
+        assert_eq!(*log.hot(8), vec!["停车难".to_string()]);
+        assert!(log.hot(0).is_empty());
     }
 
     #[test]
@@ -231,11 +230,12 @@ mod tests {
         let hidden = dir.path().join("hidden.txt");
         // Matched as queries are normalised (full width, case), anywhere in the query.
         std::fs::write(&hidden, "# 不在热门搜索中显示\n\n  某某\n").unwrap();
-        assert_eq!(*log.hot(8, Some(&hidden)), vec!["停车难".to_string()]);
+        let log = log.hiding(Some(hidden));
+        assert_eq!(*log.hot(8), vec!["停车难".to_string()]);
         // A file that cannot be read hides nothing.
-        let log = QueryLog::open(&dir.path().join(FILE_NAME));
         let missing = dir.path().join("missing.txt");
-        assert_eq!(log.hot(8, Some(&missing)).len(), 2);
+        let log = QueryLog::open(&dir.path().join(FILE_NAME)).hiding(Some(missing));
+        assert_eq!(log.hot(8).len(), 2);
     }
 
     #[test]

@@ -338,7 +338,7 @@ mod tests {
         let popular = log.popularity();
         println!("popularity: {} queries in {:?}", popular.len(), t.elapsed());
         let t = Instant::now();
-        let hot = log.hot(8, None);
+        let hot = log.hot(8);
         println!("hot: {} queries in {:?}", hot.len(), t.elapsed());
     }
 }
