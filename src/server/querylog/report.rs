@@ -295,8 +295,9 @@ mod tests {
         assert_eq!(month.top.len(), 1, "the limit applies to each list");
     }
 
-    /// What reports cost on a full log: `cargo test --release --lib querylog::tests::a_full_log
-    /// -- --ignored --nocapture` (fills `MAX_ROWS` synthetic searches over 30 days).
+    /// What reports cost on a full log (`MAX_ROWS` synthetic searches over 30 days):
+    /// `cargo test --release --lib querylog::report::tests::a_full_log -- --ignored
+    /// --nocapture`.
     #[test]
     #[ignore]
     fn a_full_log_reports_in_bounded_time() {
